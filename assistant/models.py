@@ -1,0 +1,77 @@
+"""Value objects shared by every stage of the pipeline (all frozen)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a reader extracts from one file (or one line of a .jsonl) before cleaning.
+
+    `text` keeps line breaks as paragraph boundaries. `heading_hints` carries
+    structure the file itself declares (e.g. .docx heading styles, Markdown `#`):
+    pairs of (line text, level) with level 1 = top.
+    """
+
+    doc_id: str
+    source: str
+    text: str
+    title: str | None = None
+    heading_hints: tuple[tuple[str, int], ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    fmt: str = "txt"
+
+
+@dataclass(frozen=True)
+class Removed:
+    """One piece of text the cleaner dropped, and why (`kind`)."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A heading or body paragraph. `text` is cleaned + simplified (indexed);
+    `original` is the cleaned text in its original script (displayed)."""
+
+    text: str
+    original: str
+    is_heading: bool
+    level: int | None
+    heading_path: tuple[str, ...]
+    role: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    source: str
+    title: str
+    doctype: str | None
+    org: str | None
+    doc_number: str | None
+    date: str | None
+    original_script: str
+    paragraphs: tuple[Paragraph, ...]
+    warnings: tuple[str, ...] = ()
+    removed: tuple[Removed, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    content_hash: str = ""
+
+    @property
+    def body(self) -> tuple[Paragraph, ...]:
+        return tuple(p for p in self.paragraphs if not p.is_heading)
+
+
+class ReadError(Exception):
+    """A file could not be read; str() is a one-line Chinese reason naming the file."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
