@@ -45,6 +45,7 @@ class Paragraph:
     heading_path: tuple[str, ...]
     role: str
     index: int
+    number: str = ""  # the heading's numbering as written (一、/（一）/1.), stripped from `text`
 
 
 @dataclass(frozen=True)

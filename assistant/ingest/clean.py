@@ -65,7 +65,7 @@ def clean(text: str) -> CleanResult:
     lines = [ln.strip() for ln in text.split("\n")]
     lines = join_pagination_prefixes(lines, removed)
     lines = chrome.remove_chrome(lines, removed)
-    lines = split_run_together(lines)
+    lines = chrome.remove_chrome(split_run_together(lines), removed)
     warnings = find_mojibake(lines)
     lines = [normalise_punct(ln) for ln in lines]
     lines = [ln for ln in lines if ln]

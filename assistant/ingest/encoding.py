@@ -65,10 +65,9 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> tuple[str, str, lis
             return _decode_all(data[len(bom):], name)
     sample = data[:SAMPLE_BYTES]
     if 0 not in sample:
-        try:
-            return data.decode("utf-8"), "utf-8", []
-        except UnicodeDecodeError:
-            pass
+        utf8 = _decode_utf8(data, sample)
+        if utf8 is not None:
+            return utf8
     utf16 = _utf16_guess(sample, even_length=len(data) % 2 == 0)
     if utf16:
         return _decode_all(data, utf16)
@@ -104,6 +103,22 @@ def _char_weight(ch: str) -> float:
     if unicodedata.category(ch) in _BAD_CATEGORIES:
         return -2.0
     return 0.0
+
+
+def _decode_utf8(data: bytes, sample: bytes) -> tuple[str, str, list[str]] | None:
+    """Strict UTF-8, unless a short text reads far better as GBK/Big5 (the "联通" trap)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text.isascii():
+        return text, "utf-8", []
+    utf8_score = plausibility(text[:SAMPLE_BYTES])
+    if utf8_score < 0.5:
+        name, score = _best_codec(sample, allow_utf16=False)
+        if name != "utf-8" and score >= utf8_score + 0.4:
+            return _decode_all(data, name)
+    return text, "utf-8", []
 
 
 def _decode_all(data: bytes, name: str) -> tuple[str, str, list[str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.ingest.read import read_file
 from assistant.ingest.structure import parse_raw
 from assistant.models import Document, RawDocument
 
@@ -13,6 +12,8 @@ __all__ = ["parse_file", "parse_raw", "parse_text"]
 
 def parse_file(path: str | Path) -> list[Document]:
     """Parse one file; a .jsonl gives one Document per line. Raises ReadError."""
+    from assistant.ingest.read import read_file  # format libraries load only when files are read
+
     return [parse_raw(raw) for raw in read_file(path)]
 
 

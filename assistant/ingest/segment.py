@@ -15,6 +15,12 @@ _INLINE_MARKER = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[。！？])")
 _BLURB_TITLE = re.compile(r"准备了(.{4,60}?)参考范文|导语\s*[:：]\s*(.{4,60}?)一文|^摘要\s*[:：]\s*(\S{4,60}?)\s")
 _FIRST_LINE_TITLE = re.compile(r"^(\S{4,50}?)\s+(\S.{20,})$")
+_ENDINGS = "通知|意见|方案|决定|批复|复函|函|报告|请示|公告|通告|通报|办法|规定|条例|细则|总结|纪要|决议|要点|规划|计划"
+# A title run straight into the text (scraped pages): '…关于X的通知国办发〔2001〕85号各省…'
+_RUN_IN_TITLE = re.compile(
+    rf"^(\S{{0,40}}关于\S{{2,80}}?(?:{_ENDINGS}))(?=\S{{1,14}}?[〔\[［(（](?:19|20)\d\d[〕\]］)）]|各|[^，。；]{{2,40}}[:：])"
+    rf"|^(\S{{4,60}}?(?:{_ENDINGS}))(?=\S{{1,14}}?[〔\[［(（](?:19|20)\d\d[〕\]］)）]\s*第?\d{{1,5}}\s*号)"
+)
 
 
 def split_long_line(line: str) -> list[str]:
@@ -63,6 +69,10 @@ def find_title(lines: list[str], blurb_title: str | None) -> tuple[int | None, s
     if head and is_title_like(head[0]) and not SECTION_WORDS.match(head[0]) and not match_style(head[0]):
         return 0, head[0], None
     if head:
+        m = _RUN_IN_TITLE.match(head[0])
+        if m:
+            title = next(g for g in m.groups() if g)
+            return 0, title, head[0][len(title):]
         m = _FIRST_LINE_TITLE.match(head[0])
         if m and doctype_of(m.group(1)) and not match_style(head[0]):
             return 0, m.group(1), m.group(2)

@@ -145,7 +145,7 @@ def _build_paragraphs(lines: list[tuple[Line, str]], doctype: str | None) -> lis
         else:
             path = tuple(text for _, text in stack)
             role = roles.role_of_path(path, doctype) if (has_headings or not out) else roles.default_role(doctype)
-        out.append(Paragraph(line.text, original, line.is_heading, level, path, role, len(out)))
+        out.append(Paragraph(line.text, original, line.is_heading, level, path, role, len(out), line.number))
     return _mark_closing(out)
 
 
