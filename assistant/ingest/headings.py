@@ -21,7 +21,7 @@ STYLES: dict[str, tuple[re.Pattern, int | None]] = {
     "part": (re.compile(rf"^第{_CN}{{1,4}}部分"), 3),
     "jie": (re.compile(rf"^第{_CN}{{1,4}}节"), 4),
     "tiao": (re.compile(rf"^第{_CN}{{1,6}}条"), 6),
-    "cn": (re.compile(rf"^({_CN}{{1,3}})\s*[、．.，,](?!\d)\s*"), 10),
+    "cn": (re.compile(rf"^({_CN}{{1,3}})\s*(?:[、，,]|[．.](?!\d))\s*"), 10),
     "cn_paren": (re.compile(rf"^[（(]\s*{_CN}{{1,3}}\s*[）)]\s*[、．.]?\s*"), 20),
     "arabic": (re.compile(r"^\d{1,2}\s*(?:[、．]|\.(?!\d))\s*"), 30),
     "arabic_paren": (re.compile(r"^[（(]\s*\d{1,2}\s*[）)]\s*[、．.]?\s*"), 40),
@@ -41,7 +41,7 @@ SECTION_WORDS = re.compile(
 _END_PUNCT = "。，；;,：:、"
 _SENTENCE = re.compile(r"^(.{2,40}?)。(.+)$")
 _SPACE_RUNIN = re.compile(r"^([^\s。，；：,;:]{2,40})\s+(\S.{20,})$")
-_DATEISH = re.compile(r"^\S{0,20}(\d{4}|[二〇○零一]{4})\s*年")
+_DATEISH = re.compile(r"(\d{4}|[二〇○零一]{4})\s*年.{1,3}月.{1,3}日$|^\d[\d.%]*$")
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,11 @@ def classify_named(line: str, style: str, m: re.Match) -> list[Line]:
 
 def is_plain_heading(line: str, next_line: str | None, in_article: bool) -> bool:
     """An unnumbered section heading such as 指导思想 / 保障措施."""
-    if not 2 <= len(line) <= 20 or re.search(r"[\s。，；：,;:！？!?、“”\"（）()《》·—\-\d]", line):
+    if not 2 <= len(line) <= 25 or re.search(r"[\s。，；：,;:！？!?、\"（）()·—\-]", line):
         return False
     if SECTION_WORDS.match(line):
         return True
-    if in_article or next_line is None or _DATEISH.match(line):
+    if in_article or next_line is None or _DATEISH.search(line):
         return False
     return len(next_line) >= 60 and next_line[-1] in "。！？”" and not match_style(next_line)
 
