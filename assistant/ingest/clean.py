@@ -65,6 +65,7 @@ def clean(text: str) -> CleanResult:
     lines = [ln.strip() for ln in text.split("\n")]
     lines = join_pagination_prefixes(lines, removed)
     lines = chrome.remove_chrome(lines, removed)
+    lines = join_broken_lines(lines)
     lines = chrome.remove_chrome(split_run_together(lines), removed)
     warnings = find_mojibake(lines)
     lines = [normalise_punct(ln) for ln in lines]
@@ -120,6 +121,43 @@ def join_pagination_prefixes(lines: list[str], removed: list[Removed]) -> list[s
     pieces = [lines[i][m.end():] for i, m in numbered]
     removed.append(Removed("pagination", "、".join(str(n) for n in range(1, len(pieces) + 1)) + "、"))
     return ["".join(pieces)]
+
+
+_OPENING = "《“（(‘〔"
+_CLOSING = "》”）)’〕，、。；：！？,.;:!?"
+_LINE_START_MARKER = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、．.]|[①-⑳]|第[一二三四五六七八九十百零〇]{1,5}[章节条编]|[一二三四五六七八九十]{1,3}是)"
+)
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Re-join sentences broken over lines (PDF layout, web link artefacts).
+
+    A line continues onto the next when it ends mid-sentence and is long enough
+    not to be a heading, or when the next line starts with closing punctuation
+    that can never start a line.
+    """
+    out: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        if out and _continues(out[-1], line):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _continues(prev: str, line: str) -> bool:
+    if line[0] in _CLOSING:
+        return True
+    if prev[-1] in _OPENING:
+        return True
+    if len(prev) < 30 or _LINE_START_MARKER.match(prev) or _LINE_START_MARKER.match(line) or prev.startswith("——"):
+        return False
+    if len(line) < 10 or not re.search("[。，；,;]", line):
+        return False
+    return bool(re.match(f"[{CJK}]", prev[-1])) and bool(re.match(f"[{CJK}“《（]", line[0]))
 
 
 def split_run_together(lines: list[str]) -> list[str]:

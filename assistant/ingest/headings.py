@@ -76,11 +76,18 @@ def classify(line: str, next_line: str | None, in_article: bool) -> list[Line]:
     number, rest = line[: m.end()].strip(), line[m.end():].strip()
     if style != "yishi" and len(rest) <= 50 and rest[-1] not in _END_PUNCT and "。" not in rest:
         return [Line(rest, True, style, number)]
+    if len(rest) <= 40 and rest.endswith("。") and rest.count("。") == 1 and _leads_body(next_line):
+        return [Line(rest[:-1], True, style, number)]
     runin = _SENTENCE.match(rest) or (style != "yishi" and _SPACE_RUNIN.match(rest))
     limit = 30 if style == "yishi" else 40
     if runin and len(runin.group(1)) <= limit and not re.search("[；;：:]", runin.group(1)):
         return [Line(runin.group(1).strip(), True, style, number), Line(runin.group(2).strip(), False)]
     return [Line(line, False)]
+
+
+def _leads_body(next_line: str | None) -> bool:
+    """A one-sentence numbered line is a heading when a longer body paragraph follows it."""
+    return next_line is not None and len(next_line) >= 20 and match_style(next_line) is None
 
 
 def classify_named(line: str, style: str, m: re.Match) -> list[Line]:

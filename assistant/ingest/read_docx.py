@@ -176,14 +176,16 @@ class _BodyWalker:
         text = text.strip()
         if not text:
             return boxes
-        self.lines.append(text)
         ppr = p.find(w("pPr"))
         chain = style_chain(self.styles, wval(ppr, "pStyle"))
-        if self.title is None and chain and chain[0].name.lower() in _TITLE_NAMES:
+        is_title = self.title is None and bool(chain) and chain[0].name.lower() in _TITLE_NAMES
+        level = None if is_title else heading_level(chain, wval(ppr, "outlineLvl"))
+        if is_title or level is not None:
+            text = "".join(part.strip() for part in text.split("\n"))  # manual breaks inside a title/heading
+        self.lines.append(text)
+        if is_title:
             self.title = text
-            return boxes
-        level = heading_level(chain, wval(ppr, "outlineLvl"))
-        if level is not None:
+        elif level is not None:
             self.headings.append((text, level))
         return boxes
 
