@@ -94,9 +94,10 @@ def print_folder_summary(docs: list[Document], failures: int) -> None:
     paragraphs = sum(len(d.body) for d in docs)
     print(f"\n共 {len(docs)} 篇，正文段落 {paragraphs} 个，读取失败 {failures} 个。")
     print("文种：" + "、".join(f"{k} {v}" for k, v in types.most_common()))
-    groups = dedup.find_duplicate_documents([(d.doc_id, "".join(p.text for p in d.body)) for d in docs])
+    keys = [f"{d.source}#{d.doc_id}" for d in docs]  # file stems may repeat across folders
+    groups = dedup.find_duplicate_documents([(k, "".join(p.text for p in d.body)) for k, d in zip(keys, docs)])
     if groups:
-        print(dedup.format_groups(groups, {d.doc_id: d.title for d in docs}))
+        print(dedup.format_groups(groups, {k: d.title for k, d in zip(keys, docs)}))
     else:
         print("未发现重复文档。")
 

@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.ingest.docx_numbering import chinese_counting, format_number
 from assistant.ingest.read import SUPPORTED_SUFFIXES, decode_bytes, read_file
@@ -519,3 +521,48 @@ def test_docx_heading_with_manual_line_break_is_one_line(tmp_path: Path) -> None
     [doc] = read_file(path)
     assert doc.title == "关于进一步加强医德医风建设的通知"
     assert doc.text.split("\n") == ["关于进一步加强医德医风建设的通知", "第一行", "第二行"]
+
+
+def test_docx_outline_level_counts_as_heading(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("一、总体要求")
+    paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl xmlns:w="{W}" w:val="0"/>'))
+    document.add_paragraph("正文。")
+    path = tmp_path / "outline.docx"
+    document.save(path)
+    assert read_file(path)[0].heading_hints == (("一、总体要求", 1),)
+
+
+_COMMON_SAMPLE = "的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也对生能而子那得于着下自之年过发后作里用道行所然家种事成方多经"
+
+
+@given(st.text(alphabet=_COMMON_SAMPLE + "，。、\n 0123456789", min_size=4, max_size=200),
+       st.sampled_from(["utf-8", "gb18030", "utf-16-le", "utf-16-be", "utf-16"]))
+@settings(max_examples=150, deadline=None)
+def test_decode_round_trip_property(text: str, encoding: str) -> None:
+    if sum(ch in _COMMON_SAMPLE for ch in text) < 2:
+        return
+    assert decode_bytes(text.encode(encoding))[0] == text
+
+
+@given(st.binary(max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_decode_bytes_never_crashes(data: bytes) -> None:
+    try:
+        text, name, warnings = decode_bytes(data)
+    except ReadError as exc:
+        assert "二进制" in exc.reason
+    else:
+        assert isinstance(text, str) and name and isinstance(warnings, list)
+
+
+def test_pdf_page_number_lines_removed() -> None:
+    from assistant.ingest.read_pdf import clean_page_text
+
+    raw = "- 2 -\r\n二、工作要求\r\n各单位要在 3 日内报送。\r\n— 12 —\r\n第 3 页 共 10 页\r\n3/10"
+    assert clean_page_text(raw) == "二、工作要求\n各单位要在 3 日内报送。"
+    assert clean_page_text("2023\n正文") == "正文"
+    assert clean_page_text("1. 加强领导\n正文") == "1. 加强领导\n正文"

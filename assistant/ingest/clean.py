@@ -141,7 +141,7 @@ def join_broken_lines(lines: list[str]) -> list[str]:
     for line in lines:
         if not line:
             continue
-        if out and _continues(out[-1], line):
+        if len(out) > 1 and _continues(out[-1], line):  # never into the first line: titles run long
             out[-1] += line
         else:
             out.append(line)

@@ -9,7 +9,8 @@ from assistant.models import RawDocument, ReadError
 
 MIN_TEXT_CHARS = 20
 _PAGE_NUMBER = re.compile(
-    r"^[\s\-－—–~～_·•]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-－—–~～_·•]*$"
+    r"^[\s\-－—–~～_·•]*(?:第\s*)?\d{1,4}\s*页?"
+    r"(?:\s*[/／]\s*\d{1,4}|\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?[\s\-－—–~～_·•]*$"
 )
 _DASHED_NUMBER = re.compile(r"^\s*[\-－—–~～]+\s*\d{1,4}\s*[\-－—–~～]+\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

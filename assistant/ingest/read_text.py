@@ -23,9 +23,9 @@ def normalize_newlines(text: str) -> str:
 
 
 def decode_file(path: Path, data: bytes) -> tuple[str, str, list[str]]:
-    """decode_bytes with the file named in a binary-file error."""
+    """decode_bytes with the file named in a binary-file error; LF line ends, stray NULs removed."""
     text, encoding, warnings = decode_bytes(data, source=str(path))
-    return normalize_newlines(text), encoding, warnings
+    return normalize_newlines(text).replace("\x00", ""), encoding, warnings
 
 
 def require_text(path: Path, text: str, reason: str = "没有提取到文字内容") -> None:
