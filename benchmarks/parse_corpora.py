@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import sys
 import time
 import traceback
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing import Pool
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 from assistant.ingest.dedup import find_duplicate_documents, format_groups  # noqa: E402
 from assistant.models import RawDocument  # noqa: E402

@@ -93,12 +93,12 @@ def _leads_body(next_line: str | None) -> bool:
 def classify_named(line: str, style: str, m: re.Match) -> list[Line]:
     """第X章/节/编/部分/条: a heading when short and unpunctuated; an article otherwise."""
     if len(line) <= 40 and line[-1] not in _END_PUNCT + "。":
-        return [Line(line, True, style, m.group(0))]
+        return [Line(line, True, style)]  # 第一章 is part of the heading's name: no separate number
     if style == "tiao":
         return [Line(line, False, "tiao")]
     space = _SPACE_RUNIN.match(line)
     if space and len(space.group(1)) <= 30:
-        return [Line(space.group(1), True, style, m.group(0)), Line(space.group(2), False)]
+        return [Line(space.group(1), True, style), Line(space.group(2), False)]
     return [Line(line, False)]
 
 
@@ -108,6 +108,8 @@ def is_plain_heading(line: str, next_line: str | None, in_article: bool) -> bool
         return False
     if SECTION_WORDS.match(line):
         return True
+    if re.search(r"[〔\[［]\d{4}[〕\]］]", line):  # a 文号 line, not a heading
+        return False
     if in_article or next_line is None or _DATEISH.search(line):
         return False
     return len(next_line) >= 60 and next_line[-1] in "。！？”" and not match_style(next_line)
