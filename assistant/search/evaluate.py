@@ -1,0 +1,152 @@
+"""Retrieval evaluation: build the two evaluation sets, index them, score every signal.
+
+Sets:
+1. CMRC 2018 dev — question → the passage it was asked about (judged per document:
+   a passage longer than one paragraph is split, any of its paragraphs counts).
+2. Heading → section — from national and provincial government work reports: the query is
+   a level-2 heading, relevant are the body paragraphs under it (headings are never indexed).
+
+Metrics: MRR@10, Recall@1, Recall@10, nDCG@10. Fusion weights are tuned on the even-numbered
+queries and reported on the odd-numbered ones, so the reported numbers are held out.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.ingest.structure import parse_raw
+from assistant.models import RawDocument
+
+MODES = ("bm25_words", "bm25_bigrams", "dense", "hybrid")
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    corpus: Path  # a .jsonl corpus file
+    queries: list[tuple[str, str, frozenset[str]]]  # (qid, query, relevant ids)
+    unit: str  # "doc" (relevant ids are doc ids) or "para" (para ids)
+
+
+def cmrc_set(shared: Path, out: Path, limit: int | None = None) -> EvalSet:
+    data = json.loads((shared / "data/retrieval/cmrc2018/cmrc2018_dev.squad.json").read_text(encoding="utf-8"))
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = out / "cmrc_dev.jsonl"
+    lines, queries = [], []
+    for article in data["data"]:
+        for para in article["paragraphs"]:
+            lines.append(json.dumps({"id": para["id"], "title": para["id"], "text": para["context"]}, ensure_ascii=False))
+            queries += [(qa["id"], qa["question"], frozenset([para["id"]])) for qa in para["qas"]]
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    return EvalSet("CMRC2018-dev", corpus, _sample(queries, limit), "doc")
+
+
+def heading_set(shared: Path, out: Path, limit: int | None = None) -> EvalSet:
+    """Level-2 heading → its section's body paragraphs, over national + provincial reports."""
+    out.mkdir(parents=True, exist_ok=True)
+    records = list(_report_records(shared))
+    corpus = out / "reports.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    queries = []
+    for record in records:
+        doc = parse_raw(RawDocument(record["id"], str(corpus), record["text"], title=record["title"]))
+        sections: dict[tuple[str, ...], list[str]] = {}
+        for p in doc.paragraphs:
+            if not p.is_heading:
+                for depth in range(1, len(p.heading_path) + 1):
+                    sections.setdefault(p.heading_path[:depth], []).append(f"{doc.doc_id}#{p.index}")
+        for p in doc.paragraphs:
+            path = p.heading_path + (p.text,)
+            if p.is_heading and p.level == 2 and len(p.text) >= 4 and sections.get(path):
+                queries.append((f"{doc.doc_id}:{p.index}", p.text, frozenset(sections[path])))
+    return EvalSet("heading→section", corpus, _sample(queries, limit), "para")
+
+
+def _report_records(shared: Path):
+    root = shared / "data/corpora"
+    for line in (root / "gov_work_reports_wikisource/government_work_reports.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item.get("year"):
+            yield {"id": f"gov-{item['year']}", "title": item["title"], "text": item["content"]}
+    csv.field_size_limit(1 << 30)
+    for path in sorted((root / "provincial_gov_reports_2026/output/2026_raw_text").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                yield {"id": f"prov-{row['province']}", "title": row["title"], "text": row["full_text"]}
+
+
+def _sample(queries, limit):
+    if not limit or len(queries) <= limit:
+        return queries
+    return sorted(random.Random(13).sample(queries, limit))
+
+
+def metrics(ranked: list[str], relevant: frozenset[str], k: int = 10) -> dict[str, float]:
+    """MRR@k, Recall@1, Recall@k, nDCG@k (binary gains) for one query."""
+    top = ranked[:k]
+    first = next((i for i, r in enumerate(top) if r in relevant), None)
+    dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(top) if r in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), k)))
+    return {
+        "MRR@10": 0.0 if first is None else 1 / (first + 1),
+        "R@1": len(set(top[:1]) & relevant) / min(len(relevant), 1),
+        "R@10": len(set(top) & relevant) / len(relevant),
+        "nDCG@10": dcg / ideal if ideal else 0.0,
+    }
+
+
+def run_queries(index, eval_set: EvalSet, queries, signals, weights=None, method="weighted") -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for _qid, query, relevant in queries:
+        hits = index.search(query, k=30 if eval_set.unit == "doc" else 10, signals=signals, weights=weights,
+                            method=method, collapse=False)
+        ranked = [h.doc_id if eval_set.unit == "doc" else h.para_id for h in hits]
+        if eval_set.unit == "doc":
+            ranked = list(dict.fromkeys(ranked))
+        for name, value in metrics(ranked, relevant).items():
+            totals[name] = totals.get(name, 0.0) + value
+    return {name: round(value / max(len(queries), 1), 4) for name, value in totals.items()}
+
+
+WEIGHT_GRID = [dict(zip(("bm25_words", "bm25_bigrams", "dense"), w))
+               for w in itertools.product((0.0, 0.1, 0.2, 0.3, 0.4), (0.0, 0.2, 0.3, 0.4, 0.5, 0.6), (0.2, 0.3, 0.4, 0.5, 0.6))
+               if abs(sum(w) - 1.0) < 1e-9]
+
+
+def tune_weights(index, eval_set: EvalSet, dev_queries, method="weighted") -> tuple[dict, float]:
+    """Grid search of fusion weights by MRR@10 on the dev queries."""
+    best, best_score = None, -1.0
+    for weights in WEIGHT_GRID:
+        score = run_queries(index, eval_set, dev_queries, ("bm25_words", "bm25_bigrams", "dense"), weights, method)["MRR@10"]
+        if score > best_score:
+            best, best_score = weights, score
+    return best, best_score
+
+
+def evaluate(eval_set: EvalSet, index_dir: Path, settings: Settings, tune: bool = False, progress=None) -> dict:
+    """Index the set's corpus (incremental) and score every mode on the held-out queries."""
+    from assistant.search.engine import SIGNALS, open_index
+    from assistant.search.ingest import ingest
+
+    local = settings.with_(index_dir=index_dir)
+    ingest([eval_set.corpus], local, progress=progress)
+    index = open_index(index_dir, local)
+    dev, test = eval_set.queries[0::2], eval_set.queries[1::2]
+    result = {"set": eval_set.name, "queries_test": len(test), "queries_dev": len(dev), "modes": {}}
+    for mode in MODES:
+        signals = SIGNALS if mode == "hybrid" else (mode,)
+        result["modes"][mode] = run_queries(index, eval_set, test, signals)
+    result["modes"]["hybrid-rrf"] = run_queries(index, eval_set, test, SIGNALS, method="rrf",
+                                                weights={"bm25_words": 1, "bm25_bigrams": 1, "dense": 1})
+    if tune:
+        weights, dev_score = tune_weights(index, eval_set, dev)
+        result["tuned_weights"], result["tuned_dev_MRR@10"] = weights, round(dev_score, 4)
+        result["modes"]["hybrid-tuned"] = run_queries(index, eval_set, test, SIGNALS, weights)
+    return result
