@@ -54,7 +54,8 @@ def built(corpus, tmp_path_factory):
 def test_ingest_reports_and_manifest(built):
     settings, report = built
     assert len(report.added) == 7 and not report.failed
-    assert report.documents == 8 and report.paragraphs > 100 and report.embedded == report.paragraphs
+    assert report.documents == 8 and report.paragraphs > 100
+    assert 0.8 * report.paragraphs < report.embedded <= report.paragraphs  # identical texts are embedded once
     gen = store.current_generation(settings.index_dir)
     manifest = store.read_manifest(gen)
     assert manifest["embedding"]["dim"] == 512 and manifest["counts"]["documents"] == 8

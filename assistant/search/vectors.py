@@ -1,0 +1,176 @@
+"""Dense vector index over L2-normalised rows (inner product = cosine), stored with FAISS.
+
+Exact `IndexFlatIP` below `approx_threshold` vectors; above it an approximate index.
+Measured with benchmarks/vector_index.py on this 2-core machine, one query per call:
+
+PLACEHOLDER_NUMBERS
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+KINDS = ("flat", "hnsw", "ivf_sq8", "ivf_flat")
+DEFAULT_APPROX = "hnsw"
+HNSW_M = 32
+HNSW_EF_SEARCH = 64
+HNSW_EF_CONSTRUCTION = 40
+IVF_NPROBE = 16
+EF_CAP = 1024
+SUBSET_EXACT = 20_000  # filters keeping at most this many rows are scored exactly on the subset
+
+
+class VectorIndex:
+    """A FAISS index whose ids are the row numbers of the vectors it was built from."""
+
+    def __init__(self, index: faiss.Index, kind: str):
+        self._index, self._kind = index, kind
+        if kind.startswith("ivf"):
+            faiss.extract_index_ivf(index).make_direct_map()  # for exact scoring of filtered subsets
+
+    # ---- construction ----------------------------------------------------------------------
+    @classmethod
+    def build(cls, vectors: np.ndarray, approx_threshold: int = 50_000, kind: str = "auto") -> "VectorIndex":
+        """Index `vectors` (n, dim), float32 and L2-normalised; `kind` auto|flat|hnsw|ivf_sq8|ivf_flat."""
+        xb = np.ascontiguousarray(vectors, dtype=np.float32)
+        if xb.ndim != 2:
+            raise ValueError(f"向量数组应为二维 (n, dim)，收到形状 {xb.shape}")
+        if kind == "auto":
+            kind = "flat" if len(xb) <= approx_threshold else DEFAULT_APPROX
+        if kind not in KINDS:
+            raise ValueError(f"未知的向量索引类型 {kind!r}，可选：{', '.join(KINDS)}")
+        if kind.startswith("ivf") and len(xb) == 0:
+            kind = "flat"  # IVF needs training data
+        index = _new_index(kind, xb)
+        index.add(xb)
+        return cls(index, kind)
+
+    @classmethod
+    def load(cls, path: Path) -> "VectorIndex":
+        index = faiss.read_index(str(path))
+        return cls(index, _kind_of(index))
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    # ---- properties --------------------------------------------------------------------------
+    @property
+    def ntotal(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def dim(self) -> int:
+        return int(self._index.d)
+
+    # ---- search ------------------------------------------------------------------------------
+    def search(self, query_vecs: np.ndarray, k: int,
+               allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), each (nq, k), best first; missing results have id -1 and score -inf.
+
+        `allowed_ids` restricts results to those rows. Small subsets are scored exactly;
+        larger ones are filtered inside FAISS with an IDSelectorBitmap, widening the search
+        (efSearch / nprobe) in proportion to how much the filter removes.
+        """
+        xq = np.ascontiguousarray(np.atleast_2d(query_vecs), dtype=np.float32)
+        k = max(1, int(k))
+        if allowed_ids is None:
+            return _mark_missing(*self._index.search(xq, k, params=self._params(None, 1.0)))
+        allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64))
+        allowed = allowed[(allowed >= 0) & (allowed < self.ntotal)]
+        if len(allowed) == 0:
+            return _empty(len(xq), k)
+        if self._kind != "flat" and len(allowed) <= SUBSET_EXACT:
+            return self._search_subset(xq, k, allowed)
+        mask = np.zeros(self.ntotal, dtype=bool)
+        mask[allowed] = True
+        bits = np.packbits(mask, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
+        scores, ids = self._index.search(xq, k, params=self._params(selector, len(allowed) / self.ntotal))
+        del bits  # the selector points into it: keep it alive until here
+        return _mark_missing(scores, ids)
+
+    def _params(self, selector, share: float):
+        widen = 1.0 / max(share, 1e-6)
+        if self._kind == "hnsw":
+            ef = min(EF_CAP, max(HNSW_EF_SEARCH, int(HNSW_EF_SEARCH * widen)))
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
+        if self._kind.startswith("ivf"):
+            nlist = faiss.extract_index_ivf(self._index).nlist
+            return faiss.SearchParametersIVF(sel=selector, nprobe=min(nlist, int(math.ceil(IVF_NPROBE * widen))))
+        return faiss.SearchParameters(sel=selector) if selector is not None else None
+
+    def _search_subset(self, xq: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        vecs = self._stored(allowed)
+        scores = xq @ vecs.T
+        top = min(k, len(allowed))
+        part = np.argpartition(-scores, top - 1, axis=1)[:, :top]
+        part_scores = np.take_along_axis(scores, part, axis=1)
+        order = np.argsort(-part_scores, axis=1, kind="stable")
+        out_s, out_i = _empty(len(xq), k)
+        out_s[:, :top] = np.take_along_axis(part_scores, order, axis=1)
+        out_i[:, :top] = allowed[np.take_along_axis(part, order, axis=1)]
+        return out_s, out_i
+
+    def _stored(self, ids: np.ndarray) -> np.ndarray:
+        """Stored vectors of `ids`: gathered straight from flat storage, else reconstructed (IVF)."""
+        flat = self._index if self._kind == "flat" else getattr(self._index, "storage", None)
+        if flat is None:
+            return self._index.reconstruct_batch(ids)
+        flat = faiss.downcast_index(flat)
+        xb = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        return xb[ids]  # fancy indexing copies: nothing keeps a view into FAISS memory
+
+
+def recall_at_k(approx: VectorIndex, exact: VectorIndex, queries: np.ndarray, k: int = 10) -> float:
+    """Mean share of the exact top-k that the approximate index also returns (for reporting)."""
+    _, found = approx.search(queries, k)
+    _, truth = exact.search(queries, k)
+    hits = [len(set(f[f >= 0]) & set(t[t >= 0])) / max(1, int((t >= 0).sum())) for f, t in zip(found, truth)]
+    return float(np.mean(hits)) if hits else 1.0
+
+
+def _new_index(kind: str, xb: np.ndarray) -> faiss.Index:
+    n, dim = xb.shape
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+    nlist = max(1, min(n // 39, int(4 * math.sqrt(n))))  # FAISS wants ≥ 39 training points per list
+    codec = "SQ8" if kind == "ivf_sq8" else "Flat"
+    index = faiss.index_factory(dim, f"IVF{nlist},{codec}", faiss.METRIC_INNER_PRODUCT)
+    sample = xb[np.random.default_rng(0).permutation(n)[: 64 * nlist]]
+    index.train(sample)
+    faiss.extract_index_ivf(index).nprobe = IVF_NPROBE
+    return index
+
+
+def _kind_of(index: faiss.Index) -> str:
+    if isinstance(index, faiss.IndexHNSW):
+        return "hnsw"
+    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+        return "ivf_sq8"
+    if isinstance(index, faiss.IndexIVF):
+        return "ivf_flat"
+    if isinstance(index, faiss.IndexFlat):
+        return "flat"
+    raise ValueError(f"不支持的向量索引文件类型：{type(index).__name__}")
+
+
+def _mark_missing(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scores[ids < 0] = -np.inf  # FAISS pads with -FLT_MAX for inner product
+    return scores, ids
+
+
+def _empty(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.full((nq, k), -np.inf, dtype=np.float32), np.full((nq, k), -1, dtype=np.int64)
