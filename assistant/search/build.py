@@ -21,8 +21,12 @@ def text_hash(text: str) -> str:
 
 def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry], docs: list[StoredDoc],
                      old_words: dict[str, str], old_terms: list[str], progress,
-                     old_manifest: dict | None = None) -> tuple[str, int, int]:
-    """Write and publish a generation; returns (its name, vectors computed, paragraphs indexed)."""
+                     old_manifest: dict | None = None, embed=None) -> tuple[str, int, int]:
+    """Write and publish a generation; returns (its name, vectors computed, paragraphs indexed).
+
+    `embed(texts) -> (vectors, computed)` replaces the cached model embedding; benchmarks use
+    it to index 200k paragraphs with random unit vectors (FAISS speed does not depend on values).
+    """
     from assistant.search.bm25 import BM25Index
     from assistant.search.dense import Embedder
     from assistant.search.embed_cache import EmbedCache, embed_with_cache
@@ -48,9 +52,12 @@ def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry]
         words.append(cached)
         if progress and (i % 2000 == 0 or i == len(texts) - 1):
             progress("分词", i + 1, len(texts))
-    cache = EmbedCache(index_dir / "embed_cache.sqlite", embedder.model_id, embedder.dim)
-    vectors, computed = embed_with_cache(embedder, cache, texts,
-                                         progress=(lambda d, t: progress("向量", d, t)) if progress else None)
+    if embed is not None:
+        vectors, computed = embed(texts)
+    else:
+        with EmbedCache(index_dir / "embed_cache.sqlite", embedder.model_id, embedder.dim) as cache:
+            vectors, computed = embed_with_cache(embedder, cache, texts,
+                                                 progress=(lambda d, t: progress("向量", d, t)) if progress else None)
     tmp, name = store.new_generation_dir(index_dir)
     doc_dups = dedup.find_duplicate_documents([(d.doc_key, "".join(p.text for p in d.doc.body)) for d in docs])
     dup_of = {member: g.group_id for g in doc_dups for member in g.members}

@@ -78,7 +78,7 @@ def file_hash(path: Path) -> str:
 
 
 def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuild: bool = False,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, embed=None) -> IngestReport:
     """Add/update the given files and folders in the index at settings.index_dir."""
     started = time.perf_counter()
     report = IngestReport()
@@ -88,11 +88,27 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
         files, docs = _collect(list_files(paths), old_files, old_docs, report, progress)
         if sync:
             files, docs = _drop_missing(files, docs, report)
+        report.documents = len(docs)
+        if not (report.added or report.updated or report.removed) and _unchanged_config(manifest, settings):
+            report.generation, report.paragraphs = manifest["generation"], manifest["counts"]["paragraphs"]
+            report.seconds = time.perf_counter() - started
+            return report
         report.generation, report.embedded, report.paragraphs = build_generation(
-            index_dir, settings, files, docs, old_words, old_terms, progress, manifest)
+            index_dir, settings, files, docs, old_words, old_terms, progress, manifest, embed)
         report.documents = len(docs)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _unchanged_config(manifest: dict | None, settings: Settings) -> bool:
+    """The live generation was built with the same model and user dictionaries (nothing to redo)."""
+    if not manifest:
+        return False
+    from assistant.search.dense import Embedder
+    from assistant.search.tokenize import Tokenizer
+
+    return (manifest["embedding"]["model_id"] == Embedder(settings.model).model_id
+            and manifest["tokenizers"].get("words_base") == Tokenizer(settings.user_dicts).name)
 
 
 def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], IngestReport]:
