@@ -104,3 +104,56 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()
     similar: tuple[Mapping[str, Any], ...] = ()
     row: int = -1
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a reused paragraph came from."""
+
+    doc_id: str
+    para_id: str
+    title: str
+    source: str  # file path
+    heading_path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftParagraph:
+    """A paragraph of a draft. `text` is after slot filling (may contain 【待核实：…】 marks);
+    `precedent` is the source paragraph as it was; `review` lists what was marked."""
+
+    text: str
+    source: SourceRef | None = None
+    precedent: str = ""
+    review: tuple[str, ...] = ()
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of an outline: heading, the roles it was filled from, chosen paragraphs and
+    per-paragraph alternatives (same length as `paragraphs`), and optional sub-sections."""
+
+    heading: str
+    roles: tuple[str, ...]
+    paragraphs: tuple[DraftParagraph, ...] = ()
+    alternatives: tuple[tuple[DraftParagraph, ...], ...] = ()
+    subsections: tuple["Section", ...] = ()
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A draft document assembled from precedent paragraphs."""
+
+    doctype: str
+    title: str
+    org: str
+    year: int
+    topic: str
+    sections: tuple[Section, ...]
+    opening: tuple[DraftParagraph, ...] = ()
+    closing: tuple[DraftParagraph, ...] = ()
+    addressee: str = ""  # 主送机关, e.g. for 请示/通知
+    date: str = ""  # 成文日期 YYYY-MM-DD
+    keywords: tuple[str, ...] = ()

@@ -66,7 +66,7 @@ def report(name: str, build_s: float, found, times, truth) -> None:
           f"p99 {np.percentile(times, 99):6.2f} ms  recall@10 {recall(found, truth):.3f}", flush=True)
 
 
-def compare(xb: np.ndarray, xq: np.ndarray, hnsw_ef=(16, 32, 64, 128, 256), nprobes=(4, 8, 16, 32, 64)) -> None:
+def compare(xb: np.ndarray, xq: np.ndarray, hnsw_ef, nprobes) -> None:
     n, dim = xb.shape
     flat = faiss.IndexFlatIP(dim)
     start = time.perf_counter()
@@ -124,12 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--vectors", type=Path, help="real mode: .npy of paragraph vectors")
     parser.add_argument("--query-vectors", type=Path, help="real mode: .npy of query vectors")
+    parser.add_argument("--ef", type=int, nargs="+", help="HNSW efSearch values to sweep")
+    parser.add_argument("--nprobe", type=int, nargs="+", help="IVF nprobe values to sweep")
     args = parser.parse_args(argv)
     print(f"faiss {faiss.__version__}, omp threads {faiss.omp_get_max_threads()}")
     if args.mode == "real":
         xb, xq = np.load(args.vectors), np.load(args.query_vectors)[: args.queries]
         print(f"real vectors: {xb.shape}, queries {xq.shape}")
-        compare(xb, xq, nprobes=(1, 2, 4, 8, 16, 32))
+        compare(xb, xq, args.ef or (16, 32, 64, 128, 256), args.nprobe or (1, 2, 4, 8, 16, 32))
         chosen(xb, xq)
         return 0
     if args.vectors and args.mode != "random":
@@ -139,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         xb, xq = unit(args.n, args.dim, 0), unit(args.queries, args.dim, 1)
         print(f"random unit vectors: {xb.shape}, queries {xq.shape}")
-    compare(xb, xq) if args.mode != "chosen" else chosen(xb, xq)
+    if args.mode == "chosen":
+        chosen(xb, xq)
+    else:
+        compare(xb, xq, args.ef or (16, 64, 128, 256, 512), args.nprobe or (8, 32, 64, 128, 256))
     return 0
 
 

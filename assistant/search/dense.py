@@ -56,6 +56,7 @@ def force_offline() -> None:
         constants.HF_HUB_OFFLINE = True
 
 
+@functools.cache
 def cpu_has_bf16() -> bool:
     """True where bf16 matmuls are native (AMX or AVX512-BF16); emulated bf16 is slower than fp32."""
     try:
@@ -90,13 +91,12 @@ def resolve_model(model: str | None) -> str:
             "请把模型目录复制到本机，并在设置中填写该目录的路径。") from exc
 
 
-def model_fingerprint(path: str) -> str:
-    """Folder name + sha1 of config.json + total weight bytes: stable across machines and copies."""
+def model_fingerprint(name: str, path: str) -> str:
+    """Name + sha1 of config.json + total weight bytes: stable across machines and copies."""
     folder = Path(path)
     config = (folder / "config.json").read_bytes() if (folder / "config.json").is_file() else b""
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and f.suffix in WEIGHT_SUFFIXES)
-    name = DEFAULT_NAME if folder.name == DEFAULT_NAME else folder.name
-    return f"{name}-{hashlib.sha1(config).hexdigest()[:12]}-{size}"
+    return f"{name.replace('/', '--')}-{hashlib.sha1(config).hexdigest()[:12]}-{size}"
 
 
 class Embedder:
@@ -118,12 +118,16 @@ class Embedder:
             self._path = resolve_model(self.model_name)
         return self._path
 
-    @property
+    @functools.cached_property
     def model_id(self) -> str:
         """Recorded in the index manifest; a different id means vectors are not comparable."""
-        return model_fingerprint(self.path)
+        if self.model_name is None:
+            name = DEFAULT_NAME
+        else:
+            name = Path(self.model_name).name if Path(self.model_name).expanduser().is_dir() else self.model_name
+        return model_fingerprint(name, self.path)
 
-    @property
+    @functools.cached_property
     def dim(self) -> int:
         folder = Path(self.path)
         if not (folder / "modules.json").exists() and (folder / "config.json").is_file():
@@ -134,7 +138,7 @@ class Embedder:
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
-    @property
+    @functools.cached_property
     def use_bf16(self) -> bool:
         return self.precision == "bf16" or (self.precision == "auto" and cpu_has_bf16())
 
