@@ -280,15 +280,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         eval_set = builders[name](args.shared, args.workdir / name, args.limit)
         result = ev.evaluate(eval_set, args.workdir / name / "index", settings, tune=args.tune, progress=print_progress)
         results.append(result)
-        if not args.json:
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
             print(f"\n评测集：{result['set']}（报告用查询 {result['queries_test']} 个，调参用 {result['queries_dev']} 个）")
             print(f"{'方式':<16}{'MRR@10':>9}{'R@1':>9}{'R@10':>9}{'nDCG@10':>9}")
             for mode, m in result["modes"].items():
                 print(f"{mode:<16}{m['MRR@10']:>9.4f}{m['R@1']:>9.4f}{m['R@10']:>9.4f}{m['nDCG@10']:>9.4f}")
             if "tuned_weights" in result:
                 print(f"调得的权重：{result['tuned_weights']}（开发集 MRR@10 {result['tuned_dev_MRR@10']}）")
-    if args.json:
-        print(json.dumps(results, ensure_ascii=False))
     return 0
 
 

@@ -102,6 +102,19 @@ class SearchIndex:
         return [self._hit(row, fused.get(row, 0.0), similar, terms, row in pinned, per_signal, ranks)
                 for row, similar in hits]
 
+    def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
+        """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""
+        q = parse_query(query)
+        if not q.text or self.n == 0:
+            return {name: {} for name in signals}
+        return self._signals(q, self._mask(filters, q), signals)
+
+    def row_ids(self) -> list[tuple[str, str]]:
+        """(doc_id, para_id) of every indexed row, in row order."""
+        rows = self.sql("SELECT d.doc_id, p.idx FROM paragraphs p JOIN documents d ON d.id = p.doc "
+                        "WHERE p.row IS NOT NULL ORDER BY p.row")
+        return [(doc_id, f"{doc_id}#{idx}") for doc_id, idx in rows]
+
     def _signals(self, q: Query, allowed, signals) -> dict[str, dict[int, float]]:
         n = self.settings.candidates
         out: dict[str, dict[int, float]] = {}

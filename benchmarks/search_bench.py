@@ -1,0 +1,247 @@
+"""Hybrid retrieval engine on the laws corpus: ingest, BM25 build, query latency, a Chatchat-style peer,
+memory per paragraph, re-ingest (unchanged / one file touched) and embedding throughput.
+
+    python benchmarks/search_bench.py [--limit-docs N] [--queries 200] [--peer-queries 30] [--json [PATH]]
+                                      [--rebuild] [--incr-files 200] [--embed-n 0] [--profile]
+
+Paragraph vectors come from a random-vector `embed` hook (FAISS speed does not depend on values);
+queries are embedded with the real m3e-small model. Timings on a shared 2-core machine are noisy:
+compare the ratios measured side by side here, and medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _bench_util import (LAWS, Peer, StageClock, dir_size, ingest_stage_targets, law_files, make_queries,  # noqa: E402
+                         median, memory_per_paragraph, pct, random_embed, run_embed_throughput)
+from assistant.config import Settings  # noqa: E402
+from assistant.search import store  # noqa: E402
+from assistant.search.bm25 import BM25Index  # noqa: E402
+from assistant.search.engine import open_index  # noqa: E402
+from assistant.search.ingest import ingest, print_progress  # noqa: E402
+from assistant.search.tokenize import char_bigrams  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "out"
+
+
+def timed_ingest(paths, index_dir: Path, embed=random_embed, profile: bool = False, **kw) -> dict:
+    """One ingest through the real path, with wall time and time per stage (patched wrappers)."""
+    clock = StageClock()
+    hook = clock.wrap("embed (hook)", embed) if embed else None
+    targets = ingest_stage_targets()
+    if hook is None:
+        from assistant.search.dense import Embedder
+        targets.append((Embedder, "encode", "embed (model)"))
+    prof = cProfile.Profile() if profile else None
+    with clock.patched(targets):
+        start = time.perf_counter()
+        if prof:
+            prof.enable()
+        report = ingest(paths, Settings(index_dir=index_dir), progress=print_progress, embed=hook, **kw)
+        wall = time.perf_counter() - start
+        if prof:
+            prof.disable()
+    if prof:
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+    return {"wall_s": round(wall, 2), "embedded": report.embedded, "paragraphs": report.paragraphs,
+            "documents": report.documents, "added": len(report.added), "updated": len(report.updated),
+            "unchanged": report.unchanged, "failed": len(report.failed),
+            "stages_s": {k: round(v, 2) for k, v in sorted(clock.seconds.items(), key=lambda kv: -kv[1])}}
+
+
+def rows_of(index_dir: Path) -> tuple[list[str], list[list[str]]]:
+    """Paragraph texts and stored jieba word tokens in row order (exactly what BM25 was built from)."""
+    conn = sqlite3.connect(store.current_generation(index_dir) / "docs.sqlite")
+    rows = conn.execute("SELECT text, words FROM paragraphs WHERE row IS NOT NULL ORDER BY row").fetchall()
+    conn.close()
+    return [r[0] for r in rows], [r[1].split() for r in rows]
+
+
+def bm25_build(texts, words, runs: int) -> dict:
+    """BM25Index.build for words and bigrams on the same token lists, alternated, medians."""
+    start = time.perf_counter()
+    bigrams = [char_bigrams(t) for t in texts]
+    out = {"bigram_tokenize_s": round(time.perf_counter() - start, 2), "words": [], "bigrams": []}
+    for _ in range(runs):
+        for name, tokens in (("words", words), ("bigrams", bigrams)):
+            start = time.perf_counter()
+            BM25Index.build(tokens)
+            out[name].append(time.perf_counter() - start)
+    out["words_s"], out["bigrams_s"] = median(out.pop("words")), median(out.pop("bigrams"))
+    return out
+
+
+def instrument(idx) -> dict[str, list[float]]:
+    """Time the parts of SearchIndex.search by wrapping the instance's collaborators."""
+    clock = StageClock()
+    idx.embedder.model  # load now, not inside the first timed query
+    for obj, name, label in ((idx.embedder, "encode_query", "embed"), (idx.bm25_words, "top_k", "bm25"),
+                             (idx.bm25_bigrams, "top_k", "bm25"), (idx.vectors, "search", "faiss"),
+                             (idx.tokenizer, "words", "jieba")):
+        setattr(obj, name, clock.wrap(label, getattr(obj, name)))
+    return clock
+
+
+def latency(idx, clock: StageClock, queries: list[str]) -> dict:
+    totals, parts = [], {k: [] for k in ("embed", "bm25", "jieba", "faiss", "rest")}
+    for q in queries:
+        clock.seconds.clear()
+        start = time.perf_counter()
+        idx.search(q, k=10)
+        total = time.perf_counter() - start
+        totals.append(total * 1e3)
+        for name in ("embed", "bm25", "jieba", "faiss"):
+            parts[name].append(clock.seconds.get(name, 0.0) * 1e3)
+        parts["rest"].append((total - sum(clock.seconds.values())) * 1e3)
+    return {"n": len(queries), **pct(totals), "mean": round(float(np.mean(totals)), 2),
+            "parts_p50_ms": {k: median(v) for k, v in parts.items()},
+            "parts_mean_ms": {k: round(float(np.mean(v)), 3) for k, v in parts.items()}}
+
+
+def peer_compare(idx, texts: list[str], queries: list[str]) -> dict:
+    from assistant.search.dense import default_model_path
+
+    print(f"peer: jieba.lcut + BM25Okapi over {len(texts):,} paragraphs …", file=sys.stderr)
+    vectors, _ = random_embed(texts)  # the very vectors the index was built from (same seed)
+    peer = Peer(texts, vectors, default_model_path())
+    peer.search("预热查询一")
+    ours_ms, peer_ms = [], []
+    for q in queries:  # alternate: both see the same machine load
+        start = time.perf_counter()
+        idx.search(q, k=10)
+        ours_ms.append((time.perf_counter() - start) * 1e3)
+        start = time.perf_counter()
+        peer.search(q, k=10)
+        peer_ms.append((time.perf_counter() - start) * 1e3)
+    return {"n": len(queries), "peer_build_s": round(peer.build_seconds, 1), "ours_p50_ms": median(ours_ms),
+            "peer_p50_ms": median(peer_ms), "ratio_of_medians": round(median(peer_ms) / median(ours_ms), 1),
+            "peer_parts_p50_ms": {k: median(v[1:]) for k, v in peer.parts.items()}}
+
+
+def copy_live_index(src: Path, dst: Path) -> None:
+    gen = store.current_generation(src)
+    dst.mkdir(parents=True)
+    shutil.copytree(gen, dst / gen.name)
+    shutil.copy2(src / "CURRENT", dst / "CURRENT")
+
+
+def touched_full(work: Path, files: list[Path]) -> dict:
+    """Full corpus + one new one-paragraph file, into a copy of the index (random hook: all vectors redone)."""
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        copy_live_index(work, Path(tmp) / "index")
+        extra = Path(tmp) / "新增通知.md"
+        extra.write_text("# 关于测试增量入库的通知\n\n各单位要高度重视增量入库的时效，确保只重算新增段落。\n", encoding="utf-8")
+        return timed_ingest(files + [extra], Path(tmp) / "index")
+
+
+def incremental_real(root: Path, files: list[Path], n_files: int) -> dict:
+    """Copy n law files, ingest with the real embedder, append a paragraph to one, ingest again."""
+    step = max(1, len(files) // n_files)
+    picked = files[::step][:n_files]
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        corpus, index = Path(tmp) / "laws", Path(tmp) / "index"
+        for path in picked:
+            target = corpus / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        first = timed_ingest([corpus], index, embed=None)
+        again = timed_ingest([corpus], index, embed=None)
+        victim = corpus / picked[len(picked) // 2].relative_to(root)
+        with open(victim, "a", encoding="utf-8") as handle:
+            handle.write("\n\n各地区各部门要结合实际抓好贯彻落实，确保本规定的各项要求落到实处（基准测试追加段落）。\n")
+        touched = timed_ingest([corpus], index, embed=None)
+    return {"files": len(picked), "first": first, "unchanged": again, "one_file_touched": touched}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="混合检索引擎基准（法规库）")
+    ap.add_argument("--laws", type=Path, default=LAWS)
+    ap.add_argument("--work", type=Path, help="index dir (default benchmarks/out/laws_index[_N])")
+    ap.add_argument("--limit-docs", type=int, default=0)
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--peer-queries", type=int, default=30)
+    ap.add_argument("--bm25-runs", type=int, default=3)
+    ap.add_argument("--incr-files", type=int, default=200, help="files in the real-embedder re-ingest test (0 = skip)")
+    ap.add_argument("--no-touch-full", action="store_true", help="skip the full-corpus one-new-file re-ingest")
+    ap.add_argument("--embed-n", type=int, default=0, help="run embed_throughput.py --n N (0 = skip)")
+    ap.add_argument("--profile", action="store_true", help="cProfile the first ingest (use with --limit-docs)")
+    ap.add_argument("--json", nargs="?", const=OUT / "search_bench.jsonl", type=Path)
+    args = ap.parse_args(argv)
+
+    files = law_files(args.laws, args.limit_docs or None)
+    work = args.work or OUT / ("laws_index" + (f"_{args.limit_docs}" if args.limit_docs else ""))
+    res: dict = {"issue": "hybrid retrieval engine", "command": " ".join(sys.argv), "files": len(files),
+                 "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    stats_file = work / "bench_ingest.json"
+    if args.rebuild or store.current_generation(work) is None:
+        shutil.rmtree(work, ignore_errors=True)
+        res["ingest"] = timed_ingest(files, work, profile=args.profile)
+        stats_file.write_text(json.dumps(res["ingest"], ensure_ascii=False), encoding="utf-8")
+    else:
+        res["ingest"] = {**json.loads(stats_file.read_text(encoding="utf-8")), "reused": str(work)}
+    manifest = store.read_manifest(store.current_generation(work))
+    res["vector_index"], res["counts"] = manifest["vector_index"], manifest["counts"]
+    res["index_disk_mb"] = round(dir_size(store.current_generation(work)) / 2**20, 1)
+    print(f"[1] ingest {res['ingest']}\n    manifest: vector index {res['vector_index']}, counts {res['counts']}")
+
+    texts, words = rows_of(work)
+    res["bm25_build"] = bm25_build(texts, words, args.bm25_runs)
+    print(f"[1] BM25Index.build medians: {res['bm25_build']}")
+
+    res["memory"] = memory_per_paragraph(work, len(texts))
+    print(f"[4] memory: {res['memory']}")
+
+    idx = open_index(work, Settings(index_dir=work))
+    clock = instrument(idx)
+    used: set[str] = set()
+    for q in make_queries(texts, 20, seed=1, used=used, topics=False):  # warm-up, distinct strings
+        idx.search(q, k=10)
+    queries = make_queries(texts, args.queries, seed=2, used=used)
+    res["latency_distinct"] = latency(idx, clock, queries)
+    res["latency_repeated"] = latency(idx, clock, queries)  # same strings again: query-embedding cache hits
+    print(f"[2] distinct queries: {res['latency_distinct']}\n[2] repeated queries: {res['latency_repeated']}")
+
+    if args.peer_queries:
+        res["peer"] = peer_compare(idx, texts, make_queries(texts, args.peer_queries, seed=3, used=used,
+                                                             topics=False))
+        print(f"[3] peer (Chatchat-style) vs ours: {res['peer']}")
+
+    res["reingest_unchanged"] = timed_ingest(files, work)
+    print(f"[5] re-ingest unchanged: {res['reingest_unchanged']}")
+    if not args.no_touch_full:
+        res["reingest_one_new_file_full"] = touched_full(work, files)
+        print(f"[5] full corpus + 1 new file (random hook): {res['reingest_one_new_file_full']}")
+    if args.incr_files:
+        res["incremental_real"] = incremental_real(args.laws, law_files(args.laws), args.incr_files)
+        print(f"[5] real embedder, {args.incr_files} files: {res['incremental_real']}")
+    if args.embed_n:
+        res["embed_throughput"] = run_embed_throughput(args.embed_n, 3)
+        print(f"[6] embed_throughput.py: {res['embed_throughput']}")
+
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.json, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(res, ensure_ascii=False) + "\n")
+        print(f"summary appended to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
