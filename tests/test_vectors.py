@@ -27,10 +27,35 @@ def data():
     return unit(3000, 64, 0), unit(20, 64, 1)
 
 
+def clustered(rows: int, dim: int, seed: int, centres: int = 200) -> np.ndarray:
+    """Unit vectors around random topic centres: the structure IVF relies on (text embeddings have it)."""
+    rng = np.random.default_rng(seed)
+    middle = unit(centres, dim, 99)[rng.integers(0, centres, rows)]
+    x = middle + 0.15 * rng.standard_normal((rows, dim), dtype=np.float32)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
 @pytest.fixture(scope="module")
 def big():
-    """20k random vectors: enough for the approximate kinds to be approximate."""
+    """20k uniformly random vectors: enough for the approximate kinds to be approximate."""
     return unit(20_000, 64, 2), unit(100, 64, 3)
+
+
+@pytest.fixture(scope="module")
+def topical():
+    return clustered(20_000, 64, 2), clustered(100, 64, 3)
+
+
+@pytest.fixture(scope="module")
+def topical_index(topical):
+    """One index per kind over the topical vectors, built on first use."""
+    cache: dict[str, VectorIndex] = {}
+
+    def get(kind: str) -> VectorIndex:
+        if kind not in cache:
+            cache[kind] = VectorIndex.build(topical[0], kind=kind)
+        return cache[kind]
+    return get
 
 
 def test_flat_equals_numpy(data):
@@ -48,21 +73,28 @@ def test_auto_switches_to_approximate_above_threshold(data):
     assert VectorIndex.build(data[0], approx_threshold=3000).kind == "flat"
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "ivf_sq8", "ivf_flat"])
-def test_approximate_recall(big, kind):
+def test_default_approximate_recall_on_random_vectors(big):
     xb, xq = big
-    approx, exact = VectorIndex.build(xb, kind=kind), VectorIndex.build(xb, kind="flat")
+    approx, exact = VectorIndex.build(xb, approx_threshold=10_000), VectorIndex.build(xb)
+    assert approx.kind == vectors.DEFAULT_APPROX and exact.kind == "flat"
+    assert recall_at_k(approx, exact, xq, k=10) >= 0.9
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf_sq8", "ivf_flat"])
+def test_approximate_recall_on_topical_vectors(topical, topical_index, kind):
+    xb, xq = topical
+    approx, exact = topical_index(kind), topical_index("flat")
     assert approx.kind == kind
     assert recall_at_k(approx, exact, xq, k=10) >= 0.9
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("share", [0.002, 0.3])  # exact-subset path and in-FAISS selector path
-def test_filter_respected(big, kind, share, monkeypatch):
+def test_filter_respected(topical, topical_index, kind, share, monkeypatch):
     monkeypatch.setattr(vectors, "SUBSET_EXACT", 1000)
-    xb, xq = big
+    xb, xq = topical
     allowed = np.flatnonzero(np.random.default_rng(4).random(len(xb)) < share)
-    index = VectorIndex.build(xb, kind=kind)
+    index = topical_index(kind)
     scores, ids = index.search(xq[:20], 10, allowed)
     assert np.isin(ids, allowed).all()
     ref_scores, ref_ids = brute_force(xb, xq[:20], 10, allowed)
@@ -74,10 +106,11 @@ def test_filter_respected(big, kind, share, monkeypatch):
 def test_filter_smaller_than_k_pads(data):
     xb, xq = data
     for kind in KINDS:
-        scores, ids = VectorIndex.build(xb, kind=kind).search(xq[:2], 5, np.array([7, 3]))
+        index = VectorIndex.build(xb, kind=kind)
+        scores, ids = index.search(xq[:2], 5, np.array([7, 3]))
         assert set(ids[0][:2]) == {3, 7} and (ids[:, 2:] == -1).all()
         assert np.isneginf(scores[:, 2:]).all()
-        _, none = VectorIndex.build(xb, kind=kind).search(xq[:2], 5, np.array([], dtype=np.int64))
+        _, none = index.search(xq[:2], 5, np.array([], dtype=np.int64))
         assert (none == -1).all()
 
 

@@ -8,6 +8,7 @@ PLACEHOLDER_NUMBERS
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -17,11 +18,12 @@ import numpy as np
 KINDS = ("flat", "hnsw", "ivf_sq8", "ivf_flat")
 DEFAULT_APPROX = "hnsw"
 HNSW_M = 32
-HNSW_EF_SEARCH = 64
+HNSW_EF_SEARCH = 128
 HNSW_EF_CONSTRUCTION = 40
-IVF_NPROBE = 16
+IVF_NPROBE = 32
 EF_CAP = 1024
-SUBSET_EXACT = 20_000  # filters keeping at most this many rows are scored exactly on the subset
+SUBSET_EXACT = 5_000  # filters keeping at most this many rows are scored exactly on the subset
+SMALL_BATCH = 20  # fewer queries than this run on one OpenMP thread (see module notes)
 
 
 class VectorIndex:
@@ -81,26 +83,31 @@ class VectorIndex:
         """
         xq = np.ascontiguousarray(np.atleast_2d(query_vecs), dtype=np.float32)
         k = max(1, int(k))
-        if allowed_ids is None:
-            return _mark_missing(*self._index.search(xq, k, params=self._params(None, 1.0)))
-        allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64))
-        allowed = allowed[(allowed >= 0) & (allowed < self.ntotal)]
-        if len(allowed) == 0:
-            return _empty(len(xq), k)
-        if self._kind != "flat" and len(allowed) <= SUBSET_EXACT:
-            return self._search_subset(xq, k, allowed)
+        with _omp_threads(1 if len(xq) < SMALL_BATCH else None):
+            if allowed_ids is None:
+                return _mark_missing(*self._index.search(xq, k, params=self._params(None, 1.0, k)))
+            allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64))
+            allowed = allowed[(allowed >= 0) & (allowed < self.ntotal)]
+            if len(allowed) == 0:
+                return _empty(len(xq), k)
+            if self._kind != "flat" and len(allowed) <= SUBSET_EXACT:
+                return self._search_subset(xq, k, allowed)
+            return self._search_selected(xq, k, allowed)
+
+    def _search_selected(self, xq: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros(self.ntotal, dtype=bool)
         mask[allowed] = True
         bits = np.packbits(mask, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
-        scores, ids = self._index.search(xq, k, params=self._params(selector, len(allowed) / self.ntotal))
+        scores, ids = self._index.search(xq, k, params=self._params(selector, len(allowed) / self.ntotal, k))
         del bits  # the selector points into it: keep it alive until here
         return _mark_missing(scores, ids)
 
-    def _params(self, selector, share: float):
+    def _params(self, selector, share: float, k: int):
+        """Search breadth widened in proportion to the share of rows a filter removes."""
         widen = 1.0 / max(share, 1e-6)
         if self._kind == "hnsw":
-            ef = min(EF_CAP, max(HNSW_EF_SEARCH, int(HNSW_EF_SEARCH * widen)))
+            ef = min(EF_CAP, int(max(HNSW_EF_SEARCH, k) * widen))
             return faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
         if self._kind.startswith("ivf"):
             nlist = faiss.extract_index_ivf(self._index).nlist
@@ -108,16 +115,12 @@ class VectorIndex:
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
     def _search_subset(self, xq: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        vecs = self._stored(allowed)
-        scores = xq @ vecs.T
-        top = min(k, len(allowed))
-        part = np.argpartition(-scores, top - 1, axis=1)[:, :top]
-        part_scores = np.take_along_axis(scores, part, axis=1)
-        order = np.argsort(-part_scores, axis=1, kind="stable")
+        """Exact scores over a small allowed subset (FAISS kernels, not numpy BLAS: see module notes)."""
+        scores, pos = faiss.knn(xq, self._stored(allowed), min(k, len(allowed)), metric=faiss.METRIC_INNER_PRODUCT)
         out_s, out_i = _empty(len(xq), k)
-        out_s[:, :top] = np.take_along_axis(part_scores, order, axis=1)
-        out_i[:, :top] = allowed[np.take_along_axis(part, order, axis=1)]
-        return out_s, out_i
+        out_s[:, :pos.shape[1]] = scores
+        out_i[:, :pos.shape[1]] = np.where(pos >= 0, allowed[np.maximum(pos, 0)], -1)
+        return _mark_missing(out_s, out_i)
 
     def _stored(self, ids: np.ndarray) -> np.ndarray:
         """Stored vectors of `ids`: gathered straight from flat storage, else reconstructed (IVF)."""
@@ -165,6 +168,18 @@ def _kind_of(index: faiss.Index) -> str:
     if isinstance(index, faiss.IndexFlat):
         return "flat"
     raise ValueError(f"不支持的向量索引文件类型：{type(index).__name__}")
+
+
+@contextlib.contextmanager
+def _omp_threads(n: int | None):
+    """FAISS's OpenMP thread count for the calling thread only (it is a per-thread setting)."""
+    before = faiss.omp_get_max_threads()
+    if n is not None:
+        faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _mark_missing(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
