@@ -5,7 +5,8 @@
 (a) `SentenceTransformer(path).encode(texts, batch_size=32)` fp32, input order, as a peer would;
 (b) `Embedder.encode` (length-sorted batches, bf16 weights + autocast where the CPU has it).
 Runs alternate (a, b, a, b, …); medians are reported with their ratio and the minimum cosine
-between the two outputs. Then a cache pass: the second `embed_with_cache` computes nothing.
+between the two outputs. Then single-query latency (plain vs `encode_query`) and a cache pass:
+the second `embed_with_cache` over the same paragraphs computes nothing.
 """
 
 from __future__ import annotations
@@ -102,8 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Embedder ({'bf16' if embedder.use_bf16 else 'fp32'}): {len(texts) / med['ours']:.1f} paragraphs/s")
     print(f"speed ratio ours/plain: {med['plain'] / med['ours']:.2f}x   "
           f"cosine to plain: min {cos.min():.6f}  mean {cos.mean():.6f}")
+    query_latency(embedder, plain)
     cache_pass(embedder, texts)
     return 0
+
+
+def query_latency(embedder: Embedder, plain) -> None:
+    """One short query per call (distinct, so the query cache never answers)."""
+    queries = [f"{t[:18]}怎么写" for t in policy_chunks()[:100]]
+    for name, fn in (("plain", lambda q: plain.encode([q], show_progress_bar=False)),
+                     ("ours", embedder.encode_query)):
+        times = []
+        for q in queries:
+            start = time.perf_counter()
+            fn(q)
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"query latency {name}: p50 {np.percentile(times, 50):.1f} ms  p99 {np.percentile(times, 99):.1f} ms")
 
 
 def cache_pass(embedder: Embedder, texts: list[str]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import shutil
 import sqlite3
@@ -98,39 +99,66 @@ def instrument(idx) -> dict[str, list[float]]:
     return clock
 
 
-def latency(idx, clock: StageClock, queries: list[str]) -> dict:
-    totals, parts = [], {k: [] for k in ("embed", "bm25", "jieba", "faiss", "rest")}
+def set_threads(n: int) -> None:
+    """torch and FAISS (OpenMP) threads, both process-wide."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(n)
+    faiss.omp_set_num_threads(n)
+
+
+def latency(idx, clock: StageClock, queries: list[str], threads: int, raw: dict | None = None) -> dict:
+    """Time idx.search per query (one at a time) with its parts; appends to and summarises `raw`."""
+    raw = raw if raw is not None else {k: [] for k in ("total", "embed", "bm25", "jieba", "faiss", "rest")}
+    set_threads(threads)
     for q in queries:
         clock.seconds.clear()
         start = time.perf_counter()
         idx.search(q, k=10)
         total = time.perf_counter() - start
-        totals.append(total * 1e3)
+        raw["total"].append(total * 1e3)
         for name in ("embed", "bm25", "jieba", "faiss"):
-            parts[name].append(clock.seconds.get(name, 0.0) * 1e3)
-        parts["rest"].append((total - sum(clock.seconds.values())) * 1e3)
-    return {"n": len(queries), **pct(totals), "mean": round(float(np.mean(totals)), 2),
+            raw[name].append(clock.seconds.get(name, 0.0) * 1e3)
+        raw["rest"].append((total - sum(clock.seconds.values())) * 1e3)
+    parts = {k: v for k, v in raw.items() if k != "total"}
+    return {"n": len(raw["total"]), "threads": threads, **pct(raw["total"]),
+            "mean": round(float(np.mean(raw["total"])), 2),
             "parts_p50_ms": {k: median(v) for k, v in parts.items()},
             "parts_mean_ms": {k: round(float(np.mean(v)), 3) for k, v in parts.items()}}
 
 
-def peer_compare(idx, texts: list[str], queries: list[str]) -> dict:
+def latency_ab(idx, clock, runs: dict[str, tuple[list[str], int]], block: int = 10) -> dict:
+    """Several (queries, threads) runs in alternating blocks of `block` queries, so they share the load."""
+    raw = {name: {k: [] for k in ("total", "embed", "bm25", "jieba", "faiss", "rest")} for name in runs}
+    out = {}
+    for start in range(0, max(len(q) for q, _ in runs.values()), block):
+        for name, (queries, threads) in runs.items():
+            out[name] = latency(idx, clock, queries[start:start + block], threads, raw[name])
+    return out
+
+
+def peer_compare(idx, texts: list[str], queries: list[str], single: list[str], shipped: int) -> dict:
+    """Peer vs ours (shipped threads) on the same queries, alternating; plus ours with 1 thread (other strings)."""
     from assistant.search.dense import default_model_path
 
     print(f"peer: jieba.lcut + BM25Okapi over {len(texts):,} paragraphs …", file=sys.stderr)
     vectors, _ = random_embed(texts)  # the very vectors the index was built from (same seed)
     peer = Peer(texts, vectors, default_model_path())
     peer.search("预热查询一")
-    ours_ms, peer_ms = [], []
-    for q in queries:  # alternate: both see the same machine load
-        start = time.perf_counter()
-        idx.search(q, k=10)
-        ours_ms.append((time.perf_counter() - start) * 1e3)
-        start = time.perf_counter()
-        peer.search(q, k=10)
-        peer_ms.append((time.perf_counter() - start) * 1e3)
-    return {"n": len(queries), "peer_build_s": round(peer.build_seconds, 1), "ours_p50_ms": median(ours_ms),
-            "peer_p50_ms": median(peer_ms), "ratio_of_medians": round(median(peer_ms) / median(ours_ms), 1),
+    times: dict[str, list[float]] = {"ours": [], "peer": [], "ours_1thread": []}
+    for q, q1 in zip(queries, single):  # alternate: all see the same machine load
+        for name, fn, arg, threads in (("ours", idx.search, q, shipped), ("peer", peer.search, q, shipped),
+                                       ("ours_1thread", idx.search, q1, 1)):
+            set_threads(threads)
+            start = time.perf_counter()
+            fn(arg, k=10)
+            times[name].append((time.perf_counter() - start) * 1e3)
+    set_threads(shipped)
+    meds = {f"{k}_p50_ms": median(v) for k, v in times.items()}
+    return {"n": len(queries), "peer_build_s": round(peer.build_seconds, 1), **meds,
+            "ratio_of_medians": round(meds["peer_p50_ms"] / meds["ours_p50_ms"], 1),
+            "ratio_vs_ours_1thread": round(meds["peer_p50_ms"] / meds["ours_1thread_p50_ms"], 1),
             "peer_parts_p50_ms": {k: median(v[1:]) for k, v in peer.parts.items()}}
 
 
@@ -188,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     files = law_files(args.laws, args.limit_docs or None)
     work = args.work or OUT / ("laws_index" + (f"_{args.limit_docs}" if args.limit_docs else ""))
     res: dict = {"issue": "hybrid retrieval engine", "command": " ".join(sys.argv), "files": len(files),
-                 "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                 "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "loadavg_start": os.getloadavg()}
     stats_file = work / "bench_ingest.json"
     if args.rebuild or store.current_generation(work) is None:
         shutil.rmtree(work, ignore_errors=True)
@@ -210,17 +238,23 @@ def main(argv: list[str] | None = None) -> int:
 
     idx = open_index(work, Settings(index_dir=work))
     clock = instrument(idx)
+    import torch
+
     used: set[str] = set()
     for q in make_queries(texts, 20, seed=1, used=used, topics=False):  # warm-up, distinct strings
         idx.search(q, k=10)
+    shipped = torch.get_num_threads()  # what Embedder._load set (all cores); FAISS uses as many
     queries = make_queries(texts, args.queries, seed=2, used=used)
-    res["latency_distinct"] = latency(idx, clock, queries)
-    res["latency_repeated"] = latency(idx, clock, queries)  # same strings again: query-embedding cache hits
-    print(f"[2] distinct queries: {res['latency_distinct']}\n[2] repeated queries: {res['latency_repeated']}")
+    single = make_queries(texts, args.queries, seed=4, used=used)  # distinct strings for the 1-thread run
+    res["latency"] = latency_ab(idx, clock, {"distinct": (queries, shipped), "distinct_1thread": (single, 1),
+                                             "repeated": (queries, shipped)})  # repeated: embedding cache hits
+    set_threads(shipped)
+    for name, value in res["latency"].items():
+        print(f"[2] {name}: {value}")
 
     if args.peer_queries:
-        res["peer"] = peer_compare(idx, texts, make_queries(texts, args.peer_queries, seed=3, used=used,
-                                                             topics=False))
+        res["peer"] = peer_compare(idx, texts, make_queries(texts, args.peer_queries, seed=3, used=used, topics=False),
+                                   make_queries(texts, args.peer_queries, seed=5, used=used, topics=False), shipped)
         print(f"[3] peer (Chatchat-style) vs ours: {res['peer']}")
 
     res["reingest_unchanged"] = timed_ingest(files, work)
@@ -235,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         res["embed_throughput"] = run_embed_throughput(args.embed_n, 3)
         print(f"[6] embed_throughput.py: {res['embed_throughput']}")
 
+    res["loadavg_end"] = os.getloadavg()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "a", encoding="utf-8") as handle:

@@ -65,8 +65,11 @@ def clean(text: str) -> CleanResult:
     lines = [ln.strip() for ln in text.split("\n")]
     lines = join_pagination_prefixes(lines, removed)
     lines = chrome.remove_chrome(lines, removed)
-    lines = join_broken_lines(lines)
-    lines = chrome.remove_chrome(split_run_together(lines), removed)
+    for _ in range(4):  # split/join/chrome interact; iterate to a fixed point so clean() is idempotent
+        settled = chrome.remove_chrome(join_broken_lines(split_run_together(lines)), removed)
+        if settled == lines:
+            break
+        lines = settled
     warnings = find_mojibake(lines)
     lines = [normalise_punct(ln) for ln in lines]
     lines = [ln for ln in lines if ln]

@@ -1,0 +1,71 @@
+"""Text checks for precedent paragraphs used in drafts (pure functions)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.ingest.meta import org_from_title
+
+MIN_CHARS = 20
+_ENUMERATOR = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、是要]|\d{1,2}[、.．](?!\d)"
+    r"|第[一二三四五六七八九十]{1,3}[，、,]|首先[，,]|其次[，,]|再次[，,]|最后[，,])\s*")
+_LIST_INTRO = re.compile(r"(如下|以下[^。；]{0,8})[：:。]?\s*$")
+_TRANSITION = re.compile(r"(如下|本方案|本意见|本通知|本报告|本办法)[：:。]?\s*$|(现将|现就|现提出|特制定|现制定)[^。]*[：:。]\s*$")
+_ORG_END = re.compile(r"(人民政府|政府|委员会|办公厅|办公室|局|厅|委|部|署|党委|党组|(?<!医)院)")
+
+
+def is_fragment(text: str) -> bool:
+    """Too short, a heading-like line, the lead-in of a list, or a list of names: not draft material."""
+    t = text.strip()
+    if len(t) < MIN_CHARS or t.endswith(("：", ":")) or _LIST_INTRO.search(t):
+        return True
+    if t.count("、") * 8 > len(t):
+        return True
+    return not re.search(r"[。；！？!?]", t) and len(t) < 60
+
+
+def strip_enumerator(text: str) -> str:
+    """Drop a leading 一是 / （三） / 1、 / 首先， — the paragraph's place in the draft differs."""
+    return _ENUMERATOR.sub("", text, count=1).strip()
+
+
+def ends_with_transition(text: str) -> bool:
+    """The paragraph already ends like 现将有关情况总结如下： / 特制定本方案。"""
+    return bool(_TRANSITION.search(text.strip()))
+
+
+def digit_runs(text: str) -> int:
+    return len(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def source_org(title: str, org: str | None) -> str | None:
+    """The issuing body: the parsed org, else the title's leading organisation (卫生局2010年… → 卫生局)."""
+    if org:
+        return org
+    stem = re.sub(r"(?:19|20)\d{2}年度?", "", title or "")
+    found = org_from_title(stem)
+    if found:
+        return found
+    m = _ORG_END.search(stem[:14])
+    if m and not stem.startswith(("关于", "在")) and m.end() >= 2:
+        return stem[:m.end()]
+    return None
+
+
+def year_of(date: str | None, year: int | None, title: str) -> int | None:
+    """The source document's own year: its date, else the first year in its title."""
+    if date and re.match(r"\d{4}", date):
+        return int(date[:4])
+    if year:
+        return int(year)
+    m = re.search(r"((?:19|20)\d{2})\s*年", title or "")
+    return int(m.group(1)) if m else None
+
+
+def dominant_level(texts: list[str]) -> str | None:
+    """The level a document speaks for, from 全市/我区… counts (an org named 卫生局 gains 区)."""
+    joined = "".join(texts)
+    counts = {level: len(re.findall(f"(?:全|我|本){level}", joined)) for level in "省市县区"}
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 2 else None
