@@ -7,12 +7,15 @@ busy CPU. Same-文种 documents are searched first; all documents only when that
 enough usable candidates. Candidates are ranked by
 
     0.5 × lexical score (normalised) + 0.5 × topic similarity (dense cosine, rescaled)
-    + 0.15 if the source is of the template's 文种 + 0.1 for opening/closing-like wording
+    + 0.15 if the source is of the template's 文种 + 0.1 for an opening-like start (为/根据/今年以来)
     − 0.02 per number in the text (capped at 0.2: figures must all be replaced anyway)
     − 0.25 per paragraph already chosen from the same document in this section
     − 0.05 per paragraph chosen from it elsewhere in the outline,
 
-so a section draws on different documents where it can. No paragraph appears twice in an
+so a section draws on different documents where it can. Paragraphs less similar to the topic
+than an average indexed paragraph are dropped (an empty section beats an unrelated one), as
+are fragments, list lead-ins, 版记, and — except in a closing, which must read like one
+(今后/让我们/同志们…) — closing formulas. No paragraph appears twice in an
 outline — alternatives included, and near-duplicates (the index's groups, a hit's
 `similar` list, identical text) count as the same paragraph — so swapping an alternative
 in never duplicates. Every reused paragraph keeps its SourceRef and precedent text; its
@@ -41,13 +44,14 @@ from assistant.search.engine import Filters, SearchIndex
 K = 30
 LEXICAL = ("bm25_words", "bm25_bigrams")
 SAME_DOCTYPE_BONUS = 0.15
-PLACE_BONUS = 0.1
+OPENING_BONUS = 0.1
 _OPENING_CUE = re.compile(r"^(为了?|根据|按照|依据|今年以来|近年来|一年来|年初以来|[^。]{0,12}以来|自[^。]{0,12}(开展|启动)|在[^。]{0,30}(领导|部署)下)")
 _CLOSING_CUE = re.compile(r"^(今后|总之|同志们|让我们|各位代表|我们将|我们要|下一步)")
 SECTION_DOC_PENALTY = 0.25
 OUTLINE_DOC_PENALTY = 0.05
 NUMBER_PENALTY, NUMBER_PENALTY_CAP = 0.02, 0.2
 COS_FLOOR, COS_SPAN = 0.55, 0.3  # m3e cosines of related Chinese text lie in ~0.55–0.85
+FLOOR_SAMPLE, FLOOR_MARGIN = 256, 0.01
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def compose(index: SearchIndex, templates: Mapping[str, Template], doctype: str,
             year: int, keywords: Sequence[str] = (), alternatives: int = 3, date: str | None = None) -> Outline:
     """Draft an outline of `doctype` (a template name or alias) about `topic` for `org` in `year`."""
     template = find_template(templates, doctype)
+    if not topic.strip():
+        raise ValueError("请填写主题（例如：医德医风建设）。")
     name = display_name(template, doctype)
     run = _Run(index, template, topic.strip(), tuple(k.strip() for k in keywords if k.strip()),
                org.strip(), int(year), max(0, int(alternatives)))
@@ -105,6 +111,7 @@ class _Run:
         self.doc_uses: Counter[str] = Counter()
         self._meta: dict[str, tuple[str | None, int | None]] = {}
         self._topic_vec = None
+        self._floor: float | None = None
         self.topic_query = " ".join((topic, *keywords))
 
     # ---- structure ----------------------------------------------------------------------
@@ -119,7 +126,8 @@ class _Run:
     def part(self, spec: Part, opening: bool) -> tuple[DraftParagraph, ...]:
         """Opening/closing: fixed `lead`, retrieved paragraphs, fixed `text` (joined to an opening)."""
         place = "opening" if opening else "closing"
-        chosen = list(self.fill(spec.roles, spec.paragraphs, spec.query, place)[0]) if spec.paragraphs else []
+        chosen = list(self.fill(spec.roles, spec.paragraphs, spec.query, place, alternatives=0)[0]) \
+            if spec.paragraphs else []
         out = [DraftParagraph(text=spec.lead)] if spec.lead else []
         if spec.text and opening and chosen and not passages.ends_with_transition(chosen[-1].text):
             last = chosen[-1]
@@ -130,14 +138,18 @@ class _Run:
         return tuple(out + chosen)
 
     # ---- retrieval and choice ---------------------------------------------------------------
-    def fill(self, roles: tuple[str, ...], n: int, hints: tuple[str, ...], place: str = ""):
+    def fill(self, roles: tuple[str, ...], n: int, hints: tuple[str, ...], place: str = "",
+             alternatives: int | None = None):
         """(n chosen drafts, per-chosen alternatives) for one section; `place` is opening/closing."""
-        query = " ".join(dict.fromkeys((self.topic, *self.keywords, *hints)))
-        pool = self.candidates(query, roles, n * (1 + self.alternatives), place)
+        alternatives = self.alternatives if alternatives is None else alternatives
+        # BM25 adds a repeated term again: the topic counts twice, so the hint words shape the
+        # section's wording without outweighing what the document is about
+        query = " ".join((self.topic, self.topic, *self.keywords, *(h for h in hints if h not in self.topic)))
+        pool = self.candidates(query, roles, n * (1 + alternatives), place)
         in_section: Counter[str] = Counter()
         chosen = [c for c in (self.take(pool, in_section, count=True) for _ in range(n)) if c]
         alts: list[list[Candidate]] = [[] for _ in chosen]
-        for _ in range(self.alternatives):
+        for _ in range(alternatives):
             for slot in alts:
                 best = self.take(pool, in_section, count=False)
                 if best:
@@ -153,7 +165,9 @@ class _Run:
             found += [f for f in self.search(query, Filters(role=roles)) if f.hit.para_id not in seen]
         found = [f for f in found if self.usable(f.hit, place)]
         cosines = self.topic_similarity([f.hit for f in found])
-        return [Candidate(f.hit, self.value(f, cos, place), self.group(f.hit)) for f, cos in zip(found, cosines)]
+        floor = self.off_topic_floor()
+        return [Candidate(f.hit, self.value(f, cos, place), self.group(f.hit))
+                for f, cos in zip(found, cosines) if cos >= floor]
 
     def search(self, query: str, filters: Filters) -> list[_Found]:
         """BM25 hits for the section query, then dense hits for the topic that BM25 missed."""
@@ -165,7 +179,13 @@ class _Run:
         return list(found.values())
 
     def usable(self, hit: Hit, place: str) -> bool:
-        if passages.is_fragment(hit.text) or (is_closing(hit.text) and place != "closing"):
+        """Draft material for this place: no fragment; closing formulas and calls to action only at the end."""
+        if passages.is_fragment(hit.text, opening=place == "opening"):
+            return False
+        if place == "closing":
+            if not (_CLOSING_CUE.search(hit.text) or is_closing(hit.text)):
+                return False
+        elif is_closing(hit.text):
             return False
         return not self.is_used(hit, self.group(hit))
 
@@ -173,9 +193,8 @@ class _Run:
         hit = found.hit
         similarity = min(1.0, max(0.0, (cos - COS_FLOOR) / COS_SPAN))
         bonus = SAME_DOCTYPE_BONUS if hit.doctype in self.template.match_doctypes else 0.0
-        cue = {"opening": _OPENING_CUE, "closing": _CLOSING_CUE}.get(place)
-        if cue and cue.search(hit.text):
-            bonus += PLACE_BONUS
+        if place == "opening" and _OPENING_CUE.search(hit.text):
+            bonus += OPENING_BONUS
         numbers = min(NUMBER_PENALTY_CAP, NUMBER_PENALTY * passages.digit_runs(hit.text))
         return 0.5 * found.lexical + 0.5 * similarity + bonus - numbers
 
@@ -196,10 +215,10 @@ class _Run:
         """Near-duplicate group (index) or, failing that, the normalised text's hash."""
         if 0 <= hit.row < len(self.index.dup_of) and self.index.dup_of[hit.row]:
             return str(self.index.dup_of[hit.row])
-        return "text:" + hashlib.sha1(re.sub(r"\s+", "", hit.text).encode("utf-8")).hexdigest()
+        return _text_key(hit.text)
 
     def is_used(self, hit: Hit, group: str) -> bool:
-        return (hit.para_id in self.used_ids or group in self.used_groups
+        return (hit.para_id in self.used_ids or group in self.used_groups or _text_key(hit.text) in self.used_groups
                 or any(s.get("para_id") in self.used_ids for s in hit.similar))
 
     def claim(self, candidate: Candidate) -> None:
@@ -207,24 +226,39 @@ class _Run:
         self.used_ids.add(hit.para_id)
         self.used_ids.update(s["para_id"] for s in hit.similar if s.get("para_id"))
         self.used_groups.add(candidate.group)
-        self.used_groups.add("text:" + hashlib.sha1(re.sub(r"\s+", "", hit.text).encode("utf-8")).hexdigest())
+        self.used_groups.add(_text_key(hit.text))
 
     def topic_similarity(self, hits: list[Hit]) -> list[float]:
         """Cosine between the topic (+ keywords) and each paragraph's stored vector."""
-        if not hits:
+        sims = self.topic_similarity_rows([h.row for h in hits])
+        if sims is None:
+            return [float(h.explain.get("dense", {}).get("score", COS_FLOOR)) for h in hits]
+        return sims
+
+    def topic_similarity_rows(self, rows: list[int]) -> list[float] | None:
+        if not rows:
             return []
         if self._topic_vec is None:
-            self._topic_vec = self.index.embedder.encode_query(self.topic_query)
-        vectors = paragraph_vectors(self.index, [h.row for h in hits])
-        if vectors is None:
-            return [float(h.explain.get("dense", {}).get("score", COS_FLOOR)) for h in hits]
-        return [float(x) for x in vectors @ np.asarray(self._topic_vec, dtype=np.float32).ravel()]
+            self._topic_vec = np.asarray(self.index.embedder.encode_query(self.topic_query), dtype=np.float32).ravel()
+        vectors = paragraph_vectors(self.index, rows)
+        return None if vectors is None else [float(x) for x in vectors @ self._topic_vec]
+
+    def off_topic_floor(self) -> float:
+        """Paragraphs less similar to the topic than an average indexed paragraph are left out:
+        an empty section (the drafter writes it) beats an unrelated one. m3e cosines are
+        compressed (unrelated Chinese text ≈ 0.65), so the floor is measured per topic."""
+        if self._floor is None:
+            rows = np.random.default_rng(0).choice(self.index.n, min(FLOOR_SAMPLE, self.index.n), replace=False)
+            sims = self.topic_similarity_rows([int(r) for r in rows])
+            self._floor = float(np.mean(sims)) - FLOOR_MARGIN if sims else -1.0
+        return self._floor
 
     # ---- drafts -----------------------------------------------------------------------------
     def draft(self, candidate: Candidate) -> DraftParagraph:
         hit = candidate.hit
         org, year = self.source_meta(hit)
-        text, review = fill_slots(passages.strip_enumerator(hit.text), org, year, self.org, self.year)
+        body = passages.strip_enumerator(passages.strip_addressee(hit.text))
+        text, review = fill_slots(body, org, year, self.org, self.year)
         source = SourceRef(doc_id=hit.doc_id, para_id=hit.para_id, title=hit.title, source=hit.source,
                            heading_path=tuple(hit.heading_path))
         return DraftParagraph(text=text, source=source, precedent=hit.original or hit.text, review=review,
@@ -243,6 +277,10 @@ class _Run:
                 org = (level + org) if level else org
             self._meta[hit.doc_id] = (org, passages.year_of(date or hit.date, year, title or hit.title))
         return self._meta[hit.doc_id]
+
+
+def _text_key(text: str) -> str:
+    return "text:" + hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
 
 
 def paragraph_vectors(index: SearchIndex, rows: list[int]) -> np.ndarray | None:

@@ -40,12 +40,20 @@ GENERIC_UNIT_WORDS = (
     "军队", "部队", "企业", "保险", "投资", "控股", "科技", "所属", "下属", "直属", "其他", "上市", "平台", "龙头",
     "重点", "骨干", "外资", "中央", "地方", "金融", "多家", "两家", "一批", "新建", "全部", "医院", "优质", "第一", "第二", "第三", "第四",
     "第五", "第六", "第七", "第八", "第九")
-ADMIN_SUFFIXES = ("自治区", "自治州", "自治县", "特别行政区", "省", "市", "县", "区", "州", "旗", "盟", "镇", "乡")
-_OPEN_PREFIX_SUFFIX = re.compile(rf"(?=([{CJK}]{{2,3}}?)(县|镇|乡|旗))")
-_GENERIC_PLACE_CHARS = set("全各本我该此每邻市县区省乡镇村城大强小名新老重先示试贫穷山边是的了在和与及或为对把被将从向由以于等个这那其之所有")
+ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "省", "市", "县", "区", "州", "旗", "盟",
+                  "镇", "乡")
+_OPEN_PREFIX_SUFFIX = re.compile(rf"(?=([{CJK}]{{2}})(县|镇|乡|旗))")
+_GENERIC_PLACE_CHARS = set("全各本我该此每邻市县区省乡镇村城大强小名新老重先示试贫穷山边是的了在和与及或为对把被将从向由以于等个这那其之所有"
+                           "年月日并按照据经通过至到自使让产整涉")
 NATIONAL_PLACES = {"中国", "中华", "全国", "中央", "国家", "东北", "西北", "华北", "华东", "华南", "西南", "华中",
                    "东部", "西部", "中部", "东南", "长江", "黄河", "城区", "城北", "城南", "城东", "城西", "城关",
-                   "大城", "新城", "老城", "古城", "中城", "小城", "市中", "郊区", "矿区", "开发", "高新", "经济"}
+                   "大城", "新城", "老城", "古城", "中城", "小城", "市中", "郊区", "矿区", "开发", "高新", "经济",
+                   # jieba tags these ns, but in 公文 they are ordinary words (新建, 碳中和, 都市圈, 平原 …)
+                   "新建", "中和", "都市", "大市", "新市", "中美", "中韩", "中俄", "中欧", "中非", "平原", "高原", "海岛",
+                   "滨海", "沿海", "大河", "旧城", "安宁", "兴国", "永乐", "大关", "南口", "青山", "西山", "龙湖", "南北",
+                   "中原", "中南", "北方", "南方", "普惠", "文明", "文明城", "特大城", "亚洲", "东亚", "远东", "欧洲",
+                   "太平洋", "北极", "南极", "和平", "团结", "胜利", "光明", "前进", "红旗", "解放", "民主", "幸福", "和谐",
+                   "长安", "太平", "永安", "东方", "建设", "东风", "向阳", "友谊", "新华", "人民", "中心", "偏远", "宜居"}
 
 _jieba_lock = threading.Lock()
 
@@ -66,18 +74,26 @@ def _dictionary() -> dict[str, str]:
 
 @functools.cache
 def _gazetteer() -> frozenset[str]:
-    """Bare names of administrative places (栾城, 阜新, 北京) that are not also common words."""
+    """Administrative place names from the dictionary: full (铜仁市, 栾城县) and, where the bare
+    name is not also an ordinary word, bare (栾城, 阜新, 北京)."""
     tags = _dictionary()
     names = set()
     for word, tag in tags.items():
-        if tag != "ns":
+        suffix = next((x for x in ADMIN_SUFFIXES if word.endswith(x)), "") if tag == "ns" else ""
+        bare = word[: -len(suffix)] if suffix else ""
+        if len(bare) < 2 or len(bare) > 4 or bare in NATIONAL_PLACES or bare[0] in "各全本我该" \
+                or _contains_word(bare, tags):
             continue
-        for suffix in ADMIN_SUFFIXES:
-            bare = word[: -len(suffix)]
-            if word.endswith(suffix) and len(bare) >= 2 and tags.get(bare, "ns") == "ns":
-                names.add(bare)
-                break
-    return frozenset(n for n in names if n not in NATIONAL_PLACES and n[0] not in "各全本我该")
+        names.add(word)
+        if tags.get(bare, "ns") == "ns":
+            names.add(bare)
+    return frozenset(names)
+
+
+def _contains_word(name: str, tags: dict[str, str]) -> bool:
+    """旅游名 contains 旅游 (an ordinary word): not a place name."""
+    parts = (name[a:b] for a in range(len(name)) for b in range(a + 2, len(name) + 1) if b - a < len(name))
+    return any(tags.get(part, "ns") not in ("ns", "nr", "nz", "j") for part in parts)
 
 
 @functools.cache
@@ -183,11 +199,11 @@ def places(text: str, keep: str = "") -> list[tuple[int, int]]:
 
 
 def _gazetteer_match(text: str, i: int, gazetteer: frozenset[str]) -> int | None:
-    for length in range(min(6, len(text) - i), 1, -1):
+    for length in range(min(8, len(text) - i), 1, -1):
         if text[i:i + length] in gazetteer:
             end = i + length
             for suffix in ADMIN_SUFFIXES:
-                if text.startswith(suffix, end):
+                if text.startswith(suffix, end) and not text[i:end].endswith(ADMIN_SUFFIXES):
                     end += len(suffix)
                     break
             return None if _dictionary().get(text[i:end], "ns") != "ns" else end  # 大城市 is a word
@@ -197,8 +213,8 @@ def _gazetteer_match(text: str, i: int, gazetteer: frozenset[str]) -> int | None
 def _open_match(text: str, i: int) -> int | None:
     """A county/town/banner name not in the dictionary: two or three unknown characters + 县/镇/乡/旗."""
     m = _OPEN_PREFIX_SUFFIX.match(text, i)
-    if not m:
-        return None
+    if not m or (i and re.match(f"[{CJK}]", text[i - 1]) and text[i - 1] not in _WALK_STOP):
+        return None  # 涉藏州县: the name would start inside a word
     prefix = m.group(1)
     if any(c in _GENERIC_PLACE_CHARS for c in prefix):
         return None

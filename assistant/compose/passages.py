@@ -12,22 +12,31 @@ _ENUMERATOR = re.compile(
     r"|第[一二三四五六七八九十]{1,3}[，、,]|首先[，,]|其次[，,]|再次[，,]|最后[，,])\s*")
 _LIST_INTRO = re.compile(r"(如下|以下[^。；]{0,8})[：:。]?\s*$")
 _TRANSITION = re.compile(r"(如下|本方案|本意见|本通知|本报告|本办法)[：:。]?\s*$|(现将|现就|现提出|特制定|现制定)[^。]*[：:。]\s*$")
+_ADDRESSEE = re.compile(r"^各[^。：:；]{0,80}(人民政府|政府|机构|部门|单位|（局）|局|委|办|厅|院|公司|集团|学校|兵团)[：:](?=.{20})")
 _ORG_END = re.compile(r"(人民政府|政府|委员会|办公厅|办公室|局|厅|委|部|署|党委|党组|(?<!医)院)")
 
 
-def is_fragment(text: str) -> bool:
-    """Too short, a heading-like line, the lead-in of a list, or a list of names: not draft material."""
+def is_fragment(text: str, opening: bool = False) -> bool:
+    """Too short, a heading-like line, a list of names, or (except for an opening, which ends
+    with 现将……总结如下：) the lead-in of a list: not draft material."""
     t = text.strip()
-    if len(t) < MIN_CHARS or t.endswith(("：", ":")) or _LIST_INTRO.search(t):
+    if len(t) < MIN_CHARS:
         return True
-    if t.count("、") * 8 > len(t):
+    if not opening and (t.endswith(("：", ":")) or _LIST_INTRO.search(t)):
         return True
+    if t.count("、") * 8 > len(t) or "抄送：" in t or re.search(r"印发\s*$|^附件", t):
+        return True  # a list of names, or the 版记 (抄送/印发) of a document
     return not re.search(r"[。；！？!?]", t) and len(t) < 60
 
 
 def strip_enumerator(text: str) -> str:
     """Drop a leading 一是 / （三） / 1、 / 首先， — the paragraph's place in the draft differs."""
     return _ENUMERATOR.sub("", text, count=1).strip()
+
+
+def strip_addressee(text: str) -> str:
+    """Drop a 主送机关 line run into the first paragraph (各省、自治区、直辖市人民政府，…：)."""
+    return _ADDRESSEE.sub("", text, count=1).strip() or text
 
 
 def ends_with_transition(text: str) -> bool:

@@ -1,6 +1,7 @@
 """Slot filling: adapt a precedent paragraph to the drafter's organisation and year.
 
-The issuing body and the source's current year become the user's; everything else that
+The issuing body and the source's current year become the user's, and jurisdiction words
+follow the user's level (全市/市委 → 全县/县委 for a 县 bureau); everything else that
 is specific to the source (amounts, counts, percentages, dates, 文号, people, units, places,
 its own 《documents》, blanks left in web 范文) is wrapped as 【待核实：…】 and listed for
 review — a precedent's facts are never passed off as the user's. Pure functions.

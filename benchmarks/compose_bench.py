@@ -1,0 +1,243 @@
+"""Outline drafting on documents LEFT OUT of the index (the issue's done-criteria).
+
+Held out: the five seed 范文 and ten government work reports (five national, five provincial)
+from the bundled corpus (copies of ../shared/data/corpora); the rest of corpus/ is indexed in
+benchmarks/out/compose_index (incremental: a second run re-embeds nothing). For each held-out
+document we compose an outline of its 文种 (总结→工作总结, 方案→工作方案, 报告→工作报告,
+意见→实施意见) on a topic taken from its title, and report:
+
+- sections filled / sections asking for paragraphs
+- mean topic similarity of the chosen paragraphs (cosine of m3e embeddings), next to two peers
+  measured in the same run: the plain top hits of a topic search (no roles, no diversity) and
+  random indexed paragraphs
+- share of the real document's level-1 headings whose role is among the outline's section roles
+- paragraphs reused twice (must be 0), paragraphs without a source (must be 0), digits left
+  unmarked after slot filling (must be 0)
+- compose wall time per outline (median, warm; target < 1 s)
+
+and prints ten slot-filled paragraphs with their marks for hand checking.
+
+    .venv/bin/python benchmarks/compose_bench.py [--out benchmarks/out/compose_bench.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.compose import compose, load_templates, unmarked_digits  # noqa: E402
+from assistant.compose.passages import source_org  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.ingest.pipeline import parse_file  # noqa: E402
+from assistant.ingest.roles import role_of_path  # noqa: E402
+from assistant.search.engine import open_index  # noqa: E402
+from assistant.search.ingest import ingest, list_files, print_progress  # noqa: E402
+
+CORPUS = ROOT / "corpus"
+INDEX = ROOT / "benchmarks" / "out" / "compose_index"
+HELD_OUT_REPORTS = (
+    "gov_work_reports/2013年中华人民共和国国务院政府工作报告.txt", "gov_work_reports/2016年中华人民共和国国务院政府工作报告.txt",
+    "gov_work_reports/2019年中华人民共和国国务院政府工作报告.txt", "gov_work_reports/2022年中华人民共和国国务院政府工作报告.txt",
+    "gov_work_reports/2025年中华人民共和国国务院政府工作报告.txt", "provincial_reports/2026_北京市_政府工作报告.txt",
+    "provincial_reports/2026_四川省_政府工作报告.txt", "provincial_reports/2026_浙江省_政府工作报告.txt",
+    "provincial_reports/2026_广东省_政府工作报告.txt", "provincial_reports/2026_陕西省_政府工作报告.txt")
+DOCTYPE_TEMPLATE = {"总结": "工作总结", "方案": "工作方案", "报告": "工作报告", "意见": "实施意见"}
+DOCTYPE_WORDS = ("阶段性工作总结", "工作总结", "工作方案", "实施方案", "工作报告", "实施意见", "总结", "方案", "报告", "意见")
+USER_ORG, USER_YEAR = "某县卫生健康局", 2026
+
+
+def held_out_files() -> list[Path]:
+    return sorted((CORPUS / "seeds").glob("*.txt")) + [CORPUS / r for r in HELD_OUT_REPORTS]
+
+
+def build_index() -> float:
+    """Index corpus/ minus the held-out files; returns seconds spent (≈0 when nothing changed)."""
+    held = {p.resolve() for p in held_out_files()}
+    files = [p for p in list_files([CORPUS]) if p.resolve() not in held]
+    started = time.perf_counter()
+    report = ingest(files, Settings(index_dir=INDEX), sync=True, progress=print_progress)
+    print(report.summary(), file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def topic_of(title: str, org: str | None) -> str:
+    """卫生局2010年软环境建设工作总结 → 软环境建设; 2016年中华人民共和国国务院政府工作报告 → 政府工作."""
+    topic = re.sub(r"(?:19|20)\d{2}年度?|[“”\"《》]", "", title)
+    for word in filter(None, (org, "中华人民共和国国务院", "中华人民共和国", "国务院")):
+        topic = topic.replace(word, "")
+    topic = re.sub(r"^(?:[^\s]{2,6}?(?:省|市|自治区))", "", topic)  # 北京市政府工作报告 → 政府工作报告
+    for word in DOCTYPE_WORDS:
+        if topic.endswith(word):
+            topic = topic[: -len(word)]
+            break
+    topic = topic.strip() or "政府工作"
+    return "政府工作" if topic in ("政府", "人民政府") else topic
+
+
+def all_sections(sections):
+    for section in sections:
+        yield section
+        yield from all_sections(section.subsections)
+
+
+def chosen_paragraphs(outline):
+    retrieved = [p for p in (*outline.opening, *outline.closing) if p.source]
+    return retrieved + [p for s in all_sections(outline.sections) for p in s.paragraphs]
+
+
+def every_paragraph(outline):
+    """Opening, closing, chosen section paragraphs and all alternatives."""
+    sections = list(all_sections(outline.sections))
+    return [*outline.opening, *outline.closing, *(p for s in sections for p in s.paragraphs),
+            *(p for s in sections for group in s.alternatives for p in group)]
+
+
+def fixed_texts(templates) -> set[str]:
+    return {t for tpl in templates.values() for t in (tpl.opening.lead, tpl.opening.text, tpl.closing.text) if t}
+
+
+def heading_coverage(doc, outline) -> tuple[int, int]:
+    roles = {r for s in all_sections(outline.sections) for r in s.roles}
+    headings = [p.text for p in doc.paragraphs if p.is_heading and p.level == 1]
+    hit = sum(role_of_path((h,), doc.doctype) in roles for h in headings)
+    return hit, len(headings)
+
+
+def cosine_to_topic(embedder, topic: str, texts: list[str]) -> list[float]:
+    if not texts:
+        return []
+    q = np.asarray(embedder.encode_query(topic), dtype=np.float32).ravel()
+    return [float(x) for x in np.asarray(embedder.encode(texts), dtype=np.float32) @ q]
+
+
+def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Texts of the plain top-n topic hits and of n random indexed paragraphs."""
+    top = [h.text for h in index.search(topic, k=n)]
+    rows = rng.sample(range(index.n), min(n, index.n))
+    rand = [index.sql("SELECT text FROM paragraphs WHERE row = ?", (r,))[0][0] for r in rows]
+    return top, rand
+
+
+def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) -> tuple[dict, object]:
+    doc = parse_file(path)[0]
+    name = DOCTYPE_TEMPLATE.get(doc.doctype or "", "工作报告")
+    topic = topic_of(doc.title, source_org(doc.title, doc.org))
+    index.embedder._query_cache.cache_clear()  # noqa: SLF001 — time each outline with its own query embeddings
+    started = time.perf_counter()
+    outline = compose(index, templates, name, topic, USER_ORG, USER_YEAR)
+    seconds = time.perf_counter() - started
+    asked = [s for s in all_sections(outline.sections) if s.paragraphs or not s.subsections]
+    chosen = chosen_paragraphs(outline)
+    everything = every_paragraph(outline)
+    ids = [p.source.para_id for p in everything if p.source]
+    top, rand = peers(index, topic, max(1, len(chosen)), rng)
+    covered, headings = heading_coverage(doc, outline)
+    row = {
+        "file": path.name, "doctype": doc.doctype, "template": name, "topic": topic,
+        "sections_filled": sum(bool(s.paragraphs) for s in asked), "sections": len(asked),
+        "paragraphs": len(chosen), "alternatives": sum(len(g) for s in all_sections(outline.sections)
+                                                       for g in s.alternatives),
+        "topic_cos": cosine_to_topic(index.embedder, topic, [p.precedent for p in chosen]),
+        "topic_cos_top_hits": cosine_to_topic(index.embedder, topic, top),
+        "topic_cos_random": cosine_to_topic(index.embedder, topic, rand),
+        "headings_covered": covered, "headings": headings,
+        "reused_twice": len(ids) - len(set(ids)),
+        "without_source": sum(1 for p in everything if p.source is None and p.text not in fixed),
+        "unmarked_digits": sum(len(unmarked_digits(p.text, USER_YEAR)) for p in everything),
+        "marks": sum(len(p.review) for p in chosen),
+        "same_doctype": sum(1 for p in chosen if _doctype(index, p.source.doc_id) == doc.doctype),
+        "seconds": seconds,
+    }
+    return row, outline
+
+
+def _doctype(index, doc_id: str) -> str | None:
+    rows = index.sql("SELECT doctype FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))
+    return rows[0][0] if rows else None
+
+
+def mean(values) -> float:
+    values = list(values)
+    return statistics.fmean(values) if values else float("nan")
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'文件':<28}{'模板':<6}{'主题':<14}{'填充':>6}{'段落':>5}{'余弦':>7}{'检索首位':>8}{'随机':>7}"
+          f"{'标题覆盖':>8}{'同文种':>6}{'重复':>5}{'无源':>5}{'秒':>6}")
+    for r in rows:
+        print(f"{r['file'][:27]:<28}{r['template']:<6}{r['topic'][:12]:<14}"
+              f"{r['sections_filled']:>3}/{r['sections']:<2}{r['paragraphs']:>5}{mean(r['topic_cos']):>7.3f}"
+              f"{mean(r['topic_cos_top_hits']):>8.3f}{mean(r['topic_cos_random']):>7.3f}"
+              f"{r['headings_covered']:>5}/{r['headings']:<2}{r['same_doctype']:>6}{r['reused_twice']:>5}"
+              f"{r['without_source']:>5}{r['seconds']:>6.2f}")
+
+
+def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
+    cos = [c for r in rows for c in r["topic_cos"]]
+    return {
+        "outlines": len(rows),
+        "sections_filled": sum(r["sections_filled"] for r in rows), "sections": sum(r["sections"] for r in rows),
+        "mean_topic_cos": mean(cos),
+        "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
+        "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
+        "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),
+        "reused_twice": sum(r["reused_twice"] for r in rows),
+        "without_source": sum(r["without_source"] for r in rows),
+        "unmarked_digits": sum(r["unmarked_digits"] for r in rows),
+        "same_doctype_share": sum(r["same_doctype"] for r in rows) / max(1, sum(r["paragraphs"] for r in rows)),
+        "compose_seconds_median": statistics.median(r["seconds"] for r in rows),
+        "compose_seconds_max": max(r["seconds"] for r in rows),
+        "first_compose_seconds_incl_model_load": warmup,
+        "index_seconds": index_seconds,
+    }
+
+
+def print_samples(outlines: list, n: int = 10) -> None:
+    """Ten slot-filled paragraphs with the most review marks, at most two per outline."""
+    picked = []
+    for outline in outlines:
+        ranked = sorted(chosen_paragraphs(outline), key=lambda p: -len(p.review))
+        picked += [(outline.title, p) for p in ranked[:2] if p.review]
+    print("\n== 抽样：套用后的段落与待核实标记（供人工检查）==")
+    for title, p in picked[:n]:
+        print(f"\n《{title}》 ← 《{p.source.title}》 {p.source.para_id}")
+        print(f"  原文：{p.precedent[:160]}{'…' if len(p.precedent) > 160 else ''}")
+        print(f"  套用：{p.text[:200]}{'…' if len(p.text) > 200 else ''}")
+        print(f"  待核实：{'；'.join(p.review)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "compose_bench.json")
+    args = parser.parse_args()
+    index_seconds = build_index()
+    index = open_index(INDEX)
+    templates = load_templates(None)
+    started = time.perf_counter()  # warm-up: model load, jieba dictionaries
+    compose(index, templates, "工作总结", "安全生产", USER_ORG, USER_YEAR)
+    warmup = time.perf_counter() - started
+    rng = random.Random(7)
+    fixed = fixed_texts(templates)
+    results = [evaluate(index, templates, path, rng, fixed) for path in held_out_files()]
+    rows = [r for r, _ in results]
+    print_table(rows)
+    total = summary(rows, warmup, index_seconds)
+    print("\n" + json.dumps(total, ensure_ascii=False, indent=2))
+    print_samples([o for _, o in results])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"summary": total, "outlines": rows}, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

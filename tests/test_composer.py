@@ -1,0 +1,195 @@
+"""compose() end to end on a small real index (bundled corpus files, the real embedding model)."""
+
+import datetime as dt
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import TemplateError, compose, load_templates, unmarked_digits
+from assistant.compose.composer import Candidate, _Run
+from assistant.compose.slots import MARK_RE
+from assistant.config import Settings
+from assistant.ingest.roles import ROLES
+from assistant.models import Hit
+from assistant.search.engine import open_index
+from assistant.search.ingest import ingest
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+POLICIES = [
+    "国务院关于促进光伏产业健康发展的若干意见.txt", "国务院关于促进煤炭工业健康发展的若干意见.txt",
+    "关于统筹和加强应对气候变化与生态环境保护相关工作的指导意见.txt", "关于进一步加强生态环境“双随机、一公开”监管工作的指导意见.txt",
+    "国务院办公厅关于促进煤炭行业平稳运行的意见.txt", "国务院办公厅关于确保居民生活用电和正常发用电秩序的紧急通知.txt",
+    "国务院办公厅关于深化地质勘查队伍改革有关问题的通知_GOV_PRC-19.txt",
+    "国务院办公厅关于深化地质勘查队伍改革有关问题的通知_GOV_PRC-20.txt",  # an exact duplicate of -19
+    "国务院关于印发电力体制改革方案的通知.txt", "关于2020年全国生态环境“双随机、一公开”监管工作情况的通报.txt",
+    "国务院批转地质部关于切实保障野外地质工作条件的报告.txt",
+]
+REPORTS = ["gov_work_reports/2023年中华人民共和国国务院政府工作报告.txt",
+           "gov_work_reports/2024年中华人民共和国国务院政府工作报告.txt",
+           "provincial_reports/2026_北京市_政府工作报告.txt", "provincial_reports/2026_浙江省_政府工作报告.txt",
+           "laws/政府信息公开条例(2019-04-03).md"]
+ORG, YEAR = "某县卫生健康局", 2026
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    files = [CORPUS / "seeds", *(CORPUS / "policies" / name for name in POLICIES), *(CORPUS / r for r in REPORTS)]
+    assert 5 + len(files) - 1 <= 30
+    settings = Settings(index_dir=tmp_path_factory.mktemp("compose") / "index")
+    report = ingest(files, settings)
+    assert not report.failed
+    return open_index(settings.index_dir, settings)
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return load_templates(None)
+
+
+@pytest.fixture(scope="module")
+def outlines(index, templates):
+    return {
+        "工作总结": compose(index, templates, "工作总结", "卫生系统行风建设", ORG, YEAR, keywords=["优质服务"]),
+        "实施方案": compose(index, templates, "实施方案", "优化卫生发展环境", ORG, YEAR),
+        "请示": compose(index, templates, "请示", "设立政务公开专栏", ORG, YEAR, date="2026-03-01"),
+    }
+
+
+def drafts(outline, alternatives=True):
+    """Every DraftParagraph of an outline (opening, sections and sub-sections, alternatives, closing)."""
+    out = list(outline.opening) + list(outline.closing)
+    stack = list(outline.sections)
+    while stack:
+        section = stack.pop()
+        out += section.paragraphs
+        if alternatives:
+            out += [p for alts in section.alternatives for p in alts]
+        stack += section.subsections
+    return out
+
+
+def doctype_of(index, doc_id):
+    return index.sql("SELECT doctype FROM documents WHERE doc_id = ?", (doc_id,))[0][0]
+
+
+@pytest.mark.parametrize("name,template_name", [("工作总结", "工作总结"), ("实施方案", "工作方案"), ("请示", "请示")])
+def test_sections_follow_template_order(outlines, templates, name, template_name):
+    outline, template = outlines[name], templates[template_name]
+    assert [s.heading for s in outline.sections] == [t.heading.format(topic=outline.topic) for t in template.sections]
+    for section, spec in zip(outline.sections, template.sections):
+        assert section.roles == spec.roles and section.level == 1
+        assert [s.heading for s in section.subsections] == [s.heading for s in spec.subsections]
+        assert len(section.paragraphs) <= spec.paragraphs
+        assert len(section.alternatives) == len(section.paragraphs)
+        assert all(len(alts) <= 3 for alts in section.alternatives)
+
+
+@pytest.mark.parametrize("name", ["工作总结", "实施方案", "请示"])
+def test_no_paragraph_used_twice(index, outlines, name):
+    used = [p for p in drafts(outlines[name]) if p.source]
+    ids = [p.source.para_id for p in used]
+    assert len(ids) == len(set(ids))
+    texts = [re.sub(r"\s+", "", p.precedent) for p in used]
+    assert len(texts) == len(set(texts))  # the duplicate 通知 files never both appear
+    groups = []
+    for p in used:
+        doc_id, idx = p.source.para_id.rsplit("#", 1)
+        row = index.sql("SELECT p.near_dup FROM paragraphs p JOIN documents d ON d.id = p.doc "
+                        "WHERE d.doc_id = ? AND p.idx = ?", (doc_id, int(idx)))
+        if row and row[0][0]:
+            groups.append(row[0][0])
+    assert len(groups) == len(set(groups))
+
+
+@pytest.mark.parametrize("name", ["工作总结", "实施方案", "请示"])
+def test_every_reused_paragraph_has_a_source(index, outlines, templates, name):
+    outline = outlines[name]
+    fixed = {t for tpl in templates.values() for t in (tpl.opening.lead, tpl.opening.text, tpl.closing.text) if t}
+    for p in drafts(outline):
+        assert p.text.strip()
+        if p.source is None:
+            assert p.text in fixed and not p.precedent  # template wording, not a precedent
+        else:
+            doc_id, idx = p.source.para_id.rsplit("#", 1)
+            assert p.source.doc_id == doc_id and p.source.title and Path(p.source.source).exists()
+            stored = index.sql("SELECT p.text FROM paragraphs p JOIN documents d ON d.id = p.doc "
+                               "WHERE d.doc_id = ? AND p.idx = ?", (doc_id, int(idx)))
+            assert stored and p.precedent
+
+
+def test_request_ends_with_its_formula(outlines):
+    outline = outlines["请示"]
+    assert outline.closing[-1].text == "妥否，请批示。" and outline.closing[-1].source is None
+    assert outline.addressee == "（主送机关）" and outline.date == "2026-03-01"
+    assert outline.title == "某县卫生健康局关于设立政务公开专栏的请示"
+
+
+@pytest.mark.parametrize("name", ["工作总结", "实施方案", "请示"])
+def test_no_unmarked_source_numbers(outlines, name):
+    for p in drafts(outlines[name]):
+        assert unmarked_digits(p.text, YEAR) == [], p.text
+        plain = MARK_RE.sub("", p.text)
+        assert "某市卫生局" not in plain and "2010年" not in plain  # the seed's org and year were adapted
+
+
+def test_same_doctype_is_preferred(index, outlines):
+    outline = outlines["工作总结"]
+    chosen = [p for s in outline.sections for p in s.paragraphs] + [p for p in outline.opening if p.source]
+    from_summaries = [p for p in chosen if doctype_of(index, p.source.doc_id) == "总结"]
+    assert chosen and len(from_summaries) * 2 > len(chosen)
+    assert doctype_of(index, outline.opening[0].source.doc_id) == "总结"
+
+
+@pytest.mark.parametrize("name", ["工作总结", "实施方案"])
+def test_outlines_draw_on_several_documents(outlines, name):
+    docs = [p.source.doc_id for s in outlines[name].sections for p in s.paragraphs]
+    assert len(docs) >= 4 and len(set(docs)) >= 2
+
+
+def test_a_document_already_used_in_the_section_is_penalised(templates):
+    def candidate(doc, n, value):
+        hit = Hit(doc_id=doc, para_id=f"{doc}#{n}", score=value, title=doc, heading_path=(), role="主要做法",
+                  text=f"{doc}第{n}段", original="", source="")
+        return Candidate(hit, value, f"g-{doc}-{n}")
+
+    run = _Run(None, templates["工作总结"], "行风建设", (), ORG, YEAR, 0)
+    pool = [candidate("甲", 1, 0.9), candidate("甲", 2, 0.8), candidate("乙", 1, 0.7)]
+    counts = Counter()
+    picked = [run.take(pool, counts, count=True).hit.para_id for _ in range(3)]
+    assert picked == ["甲#1", "乙#1", "甲#2"]  # 0.8 − 0.25 < 0.7 − 0.05·0
+    assert run.take(pool, counts, count=True) is None  # nothing is handed out twice
+
+
+def test_summary_outline_reads_like_a_summary(outlines):
+    outline = outlines["工作总结"]
+    assert outline.title == "某县卫生健康局2026年卫生系统行风建设工作总结"
+    assert outline.doctype == "工作总结" and outline.date == dt.date.today().isoformat()
+    assert outline.keywords == ("优质服务",)
+    assert outline.opening[-1].text.endswith("如下：")
+    assert outline.sections[0].paragraphs, "主要做法和成效 is filled from the seed summaries"
+
+
+def test_alias_names_the_document(outlines):
+    outline = outlines["实施方案"]
+    assert outline.doctype == "实施方案" and outline.title == "某县卫生健康局优化卫生发展环境实施方案"
+
+
+def test_empty_section_is_kept(index, templates, tmp_path):
+    present = {r[0] for r in index.sql("SELECT DISTINCT role FROM paragraphs WHERE row IS NOT NULL")}
+    absent = [r for r in ROLES if r not in present]
+    if not absent:
+        pytest.skip("every role occurs in the test index")
+    (tmp_path / "t.yaml").write_text(
+        f"doctype: 测试\ntitle: 关于{{topic}}\nsections:\n  - heading: 有\n    roles: [主要做法]\n"
+        f"  - heading: 无\n    roles: [{absent[0]}]\n    paragraphs: 2\n", encoding="utf-8")
+    outline = compose(index, load_templates(tmp_path), "测试", "行风建设", ORG, YEAR, alternatives=0)
+    assert [s.heading for s in outline.sections] == ["有", "无"]
+    assert outline.sections[0].paragraphs and outline.sections[0].alternatives == ((),)
+    assert outline.sections[1].paragraphs == () and outline.sections[1].alternatives == ()
+
+
+def test_unknown_doctype(index, templates):
+    with pytest.raises(TemplateError, match="没有“会议纪要”的模板"):
+        compose(index, templates, "会议纪要", "行风建设", ORG, YEAR)
