@@ -2,11 +2,14 @@
 memory per paragraph, re-ingest (unchanged / one file touched) and embedding throughput.
 
     python benchmarks/search_bench.py [--limit-docs N] [--queries 200] [--peer-queries 30] [--json [PATH]]
-                                      [--rebuild] [--incr-files 200] [--embed-n 0] [--profile]
+        [--rebuild] [--incr-files 200] [--no-touch-full] [--embed-n 0] [--profile]
 
 Paragraph vectors come from a random-vector `embed` hook (FAISS speed does not depend on values);
-queries are embedded with the real m3e-small model. Timings on a shared 2-core machine are noisy:
-compare the ratios measured side by side here, and medians.
+queries are embedded with the real m3e-small model. Query latency is measured with the threads the
+engine sets (torch/FAISS = all cores) and, in alternating blocks of other distinct queries, with one
+thread: on a busy 2-core machine OpenMP barriers make the 2-thread query embedding erratic.
+Timings on a shared machine are noisy: compare the ratios measured side by side here, and medians.
+The index in --work is reused unless --rebuild (its first-ingest timings are kept in bench_ingest.json).
 """
 
 from __future__ import annotations

@@ -92,6 +92,14 @@ def test_encode_query_matches_and_is_cached(embedder):
     assert float(embedder.encode(["安全生产责任制"])[0] @ q2) > 0.9999
 
 
+def test_query_threads_restored(embedder):
+    import torch
+
+    before = torch.get_num_threads()
+    embedder.encode_query("线程数恢复检查")
+    assert torch.get_num_threads() == before
+
+
 def test_model_id_stable_without_loading():
     a, b = Embedder(), Embedder(precision="fp32")
     assert a.model_id == b.model_id and a.model_id.startswith("m3e-small-")
