@@ -33,6 +33,15 @@ EPILOG_EVAL = """示例：
   gongwen eval                         两个评测集、全部查询
   gongwen eval --set cmrc --limit 500 --tune
 """
+EPILOG_COMPOSE = """示例：
+  gongwen compose --doctype 工作总结 --topic "医德医风建设" --org "某县卫生健康局" --year 2026 --out 总结.docx
+  gongwen compose --doctype 请示 --topic "增加编制" --org "某县教育局" --year 2026 --out 请示.md --sources separate
+  gongwen compose --doctype 实施方案 --topic "优化营商环境" --org "某市人民政府" --year 2026 \\
+      --keywords 政务服务 --keywords 减税降费 --out 方案.json
+  gongwen compose --list                          列出可用的文种模板
+输出按扩展名选择：.docx（GB/T 9704 版式）、.md、.txt、.json（提纲，含来源与备选段落）。
+每个段落都标明来源；原文中的金额、数量、单位名称、人名、文号等标为【待核实：…】。
+"""
 EPILOG_SEARCH = """示例：
   gongwen search "加强医德医风建设 下一步打算"
   gongwen search "优化营商环境" --doctype 方案 --role 主要任务 --k 5
@@ -97,6 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", type=Path, help="批量查询文件（JSONL：qid, query）")
     search.add_argument("--json", action="store_true", help="输出 JSON")
     search.set_defaults(func=cmd_search)
+
+    compose = sub.add_parser("compose", help="按文种模板从先例段落起草提纲", epilog=EPILOG_COMPOSE,
+                             description="按文种模板逐节检索先例段落（按章节角色、优先同文种），替换机关与年份，"
+                                         "把无法沿用的具体事实标为【待核实】，输出可编辑的草稿。",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    compose.add_argument("--doctype", help="文种，如 工作总结、实施方案、通知、请示、讲话稿（--list 查看全部）")
+    compose.add_argument("--topic", help="主题，如“医德医风建设”")
+    compose.add_argument("--org", default="", help="发文机关，如“某县卫生健康局”")
+    compose.add_argument("--year", type=int, help="年份（默认今年）")
+    compose.add_argument("--keywords", action="append", default=[], help="关键词（可多次给出，或用逗号分隔）")
+    compose.add_argument("--alternatives", type=int, default=3, help="每段保留的备选段落数（默认 3）")
+    compose.add_argument("--out", type=Path, help="输出文件：.docx .md .txt .json（不给则在终端打印提纲）")
+    compose.add_argument("--sources", choices=["appendix", "separate", "none"], default="appendix",
+                         help="素材来源清单：appendix 附在文末（默认）、separate 另存一个文件、none 不输出")
+    compose.add_argument("--templates", type=Path, help="用户模板目录（同名文种覆盖内置模板；或环境变量 GONGWEN_TEMPLATES）")
+    compose.add_argument("--list", action="store_true", help="列出可用的文种模板后退出")
+    _index_arg(compose)
+    compose.set_defaults(func=cmd_compose)
 
     evaluate = sub.add_parser("eval", help="检索效果评测（MRR@10、Recall@1/10、nDCG@10）", epilog=EPILOG_EVAL,
                               description="在 CMRC 2018 dev 与“标题→章节”两个评测集上比较 BM25 词、BM25 字二元组、"
@@ -266,6 +293,59 @@ def run_batch(index, path: Path, k: int, filters, signals) -> int:
         hits = index.search(query, k=k, filters=filters, signals=signals)
         print(json.dumps({"qid": qid, "hits": [hit_json(h, full=False) for h in hits]}, ensure_ascii=False), flush=True)
     return 1 if bad else 0
+
+
+def cmd_compose(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from assistant.compose import TemplateError, compose, load_templates
+    from assistant.export import export, to_text
+    from assistant.search.engine import open_index
+    from assistant.search.store import IndexError_
+
+    settings = _settings(args).with_(templates_dir=args.templates)
+    problems: list[str] = []
+    templates = load_templates(settings.templates_dir, on_error=problems.append)
+    for problem in problems:
+        print(f"警告：{problem}", file=sys.stderr)
+    if args.list:
+        for template in templates.values():
+            aliases = "、".join(a for a in template.aliases if a != template.doctype)
+            print(template.doctype + (f"（也可写作：{aliases}）" if aliases else ""))
+        return 0
+    if not args.doctype or not args.topic:
+        return fail("请用 --doctype 给出文种、用 --topic 给出主题（gongwen compose --help 有示例）")
+    if args.out and args.out.suffix.lower() not in (".docx", ".md", ".txt", ".json"):
+        return fail(f"{args.out}：不支持的输出格式，请使用 .docx、.md、.txt 或 .json")
+    keywords = [k.strip() for item in args.keywords for k in item.replace("，", ",").split(",") if k.strip()]
+    try:
+        index = open_index(settings.index_dir, settings)
+        outline = compose(index, templates, args.doctype, args.topic, args.org, args.year or dt.date.today().year,
+                          keywords=keywords, alternatives=args.alternatives)
+    except (IndexError_, TemplateError, ValueError) as err:
+        return fail(str(err))
+    if not args.out:
+        print(to_text(outline))
+        return 0
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        written = export(outline, args.out, sources=args.sources)
+    except OSError as err:
+        return fail(f"{args.out}：无法写入（{err.strerror or err}）")
+    paragraphs = [p for section in outline.sections for p in _walk_paragraphs(section)]
+    paragraphs += [*outline.opening, *outline.closing]
+    review = sum(p.text.count("【待核实") for p in paragraphs)
+    print(f"已生成《{outline.title}》：{len(outline.sections)} 节、{len(paragraphs)} 段，"
+          f"待核实标记 {review} 处。")
+    for path in written:
+        print(f"已写入：{path}")
+    return 0
+
+
+def _walk_paragraphs(section):
+    yield from section.paragraphs
+    for child in section.subsections:
+        yield from _walk_paragraphs(child)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

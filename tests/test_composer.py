@@ -193,3 +193,44 @@ def test_empty_section_is_kept(index, templates, tmp_path):
 def test_unknown_doctype(index, templates):
     with pytest.raises(TemplateError, match="没有“会议纪要”的模板"):
         compose(index, templates, "会议纪要", "行风建设", ORG, YEAR)
+
+
+def test_compose_cli_writes_docx_json_and_separate_sources(index, tmp_path, capsys):
+    from docx import Document as Docx
+
+    from assistant.cli import main
+
+    out = tmp_path / "草稿" / "总结.docx"
+    args = ["compose", "--doctype", "工作总结", "--topic", "卫生系统行风建设", "--org", ORG, "--year", str(YEAR),
+            "--index", str(index.gen.parent)]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"{ORG}2026年卫生系统行风建设工作总结" in printed and str(out) in printed
+    texts = [p.text for p in Docx(str(out)).paragraphs]
+    assert any("卫生系统行风建设工作总结" in t for t in texts)
+    assert any("素材来源" in t for t in texts)  # appendix by default
+
+    md = tmp_path / "总结.md"
+    assert main([*args, "--out", str(md), "--sources", "separate", "--keywords", "优质服务,医德医风"]) == 0
+    assert "素材来源" not in md.read_text(encoding="utf-8")
+    assert "素材来源" in (tmp_path / "总结_素材来源.md").read_text(encoding="utf-8")
+
+    js = tmp_path / "总结.json"
+    assert main([*args, "--out", str(js)]) == 0
+    import json
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["doctype"] == "工作总结" and data["sections"]
+    drafted = [p for s in data["sections"] for p in s["paragraphs"]]
+    assert drafted and all(p["source"] and p["source"]["doc_id"] for p in drafted)
+
+
+def test_compose_cli_errors_are_one_line(index, tmp_path, capsys):
+    from assistant.cli import main
+
+    base = ["compose", "--topic", "x", "--index", str(index.gen.parent)]
+    assert main([*base, "--doctype", "公告"]) == 1
+    assert "没有“公告”的模板" in capsys.readouterr().err
+    assert main([*base, "--doctype", "通知", "--out", str(tmp_path / "a.pdf")]) == 1
+    assert "不支持的输出格式" in capsys.readouterr().err
+    assert main(["compose", "--doctype", "通知", "--topic", "x", "--index", str(tmp_path / "none")]) == 1
+    assert "还没有索引" in capsys.readouterr().err
