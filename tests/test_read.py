@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from assistant.ingest.docx_numbering import chinese_counting, format_number
@@ -543,9 +544,13 @@ _COMMON_SAMPLE = "的一是不了在人有我他这个们中来上大为和国�
        st.sampled_from(["utf-8", "gb18030", "utf-16-le", "utf-16-be", "utf-16"]))
 @settings(max_examples=150, deadline=None)
 def test_decode_round_trip_property(text: str, encoding: str) -> None:
+    data = text.encode(encoding)
+    # BOM-less UTF-16 whose bytes are all printable ASCII (上 is 0A 4E: "\nN") is the same byte
+    # string as an ASCII file; no detector can tell them apart, and ASCII is the likelier reading.
+    assume(not (data.isascii() and not re.search(rb"[\x00-\x08\x0e-\x1f\x7f]", data)) or encoding == "utf-8")
     if sum(ch in _COMMON_SAMPLE for ch in text) < 2:
         return
-    assert decode_bytes(text.encode(encoding))[0] == text
+    assert decode_bytes(data)[0] == text
 
 
 @given(st.binary(max_size=400))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from collections import Counter
 
@@ -52,6 +53,7 @@ COMMON_CHARS = frozenset(_COMMON_SIMPLIFIED + _COMMON_TRADITIONAL + _COMMON_PUNC
 
 _LEGACY_CODECS = ("gb18030", "big5", "cp950")
 _BINARY_BYTES = frozenset(list(range(0x00, 0x09)) + list(range(0x0E, 0x1A)) + list(range(0x1C, 0x20)))
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BAD_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs"})
 _UNCERTAIN_SCORE = 0.3
 
@@ -112,10 +114,12 @@ def _decode_utf8(data: bytes, sample: bytes) -> tuple[str, str, list[str]] | Non
     except UnicodeDecodeError:
         return None
     if text.isascii():
+        if len(data) % 2 == 0 and _ASCII_CONTROL.search(text):
+            return None  # C0 controls in "ASCII": likely BOM-less UTF-16 (、 is 01 30); let UTF-16 try
         return text, "utf-8", []
     utf8_score = plausibility(text[:SAMPLE_BYTES])
-    if utf8_score < 0.5:
-        name, score = _best_codec(sample, allow_utf16=False)
+    if utf8_score < 0.6:  # below an all-ASCII text: worth comparing with other readings
+        name, score = _best_codec(sample, allow_utf16=len(data) % 2 == 0)
         if name != "utf-8" and score >= utf8_score + 0.4:
             return _decode_all(data, name)
     return text, "utf-8", []
