@@ -86,14 +86,20 @@ def normalise_chars(text: str) -> str:
 
 
 def strip_markup(text: str, removed: list[Removed]) -> str:
-    """Remove HTML/XML tags, processing instructions, comments; decode entities."""
-    for pattern in (_XML_PI, _COMMENT, _TAG):
-        for m in pattern.finditer(text):
-            removed.append(Removed("html", m.group(0)[:200]))
-        text = pattern.sub("", text)
-    if _ENTITY.search(text):
-        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-        text = _SPACES.sub(" ", text)
+    """Remove HTML/XML tags, processing instructions, comments; decode entities.
+
+    Repeated to a fixed point so that clean() is idempotent: "<<p>a>" leaves "<a>", and
+    "&lt;p&gt;" decodes to a tag (or "&#8203;" to a character normalise_chars drops)."""
+    for _ in range(20):
+        before = text
+        for pattern in (_XML_PI, _COMMENT, _TAG):
+            for m in pattern.finditer(text):
+                removed.append(Removed("html", m.group(0)[:200]))
+            text = pattern.sub("", text)
+        if _ENTITY.search(text):
+            text = normalise_chars(_ENTITY.sub(lambda m: html.unescape(m.group(0)), text))
+        if text == before:
+            break
     return text
 
 
@@ -185,11 +191,19 @@ def find_mojibake(lines: list[str]) -> list[str]:
 
 
 def normalise_punct(line: str) -> str:
-    """Full-width punctuation in Chinese text; single spaces; trimmed."""
-    line = _PUNCT_AFTER_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], line)
-    line = _PUNCT_BEFORE_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], line)
-    line = _PAREN_CJK.sub(r"（\1）", line)
-    return _MULTISPACE.sub(" ", line).strip()
+    """Full-width punctuation in Chinese text; single spaces; trimmed.
+
+    Repeated to a fixed point: a converted mark is itself Chinese context for its neighbour
+    (",(一)" → ",（一）" → "，（一）"), and clean() must be idempotent."""
+    for _ in range(len(line) + 1):
+        done = line
+        line = _PUNCT_AFTER_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], line)
+        line = _PUNCT_BEFORE_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], line)
+        line = _PAREN_CJK.sub(r"（\1）", line)
+        line = _MULTISPACE.sub(" ", line).strip()
+        if line == done:
+            break
+    return line
 
 
 def normalise_for_index(text: str) -> str:
