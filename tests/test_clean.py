@@ -1,5 +1,6 @@
 """Cleaning: each artefact class, original script kept, idempotence (also as a property)."""
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from assistant.ingest.clean import clean
@@ -101,5 +102,12 @@ def test_clean_is_idempotent_on_arbitrary_text(text):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_clean_never_raises_and_is_idempotent_on_unicode(text):
+    once = clean(text).text
+    assert clean(once).text == once
+
+
+@pytest.mark.parametrize("text", [",(一)", "<<p>a>", "&lt;p&gt;x", "&amp;lt;b&amp;gt;", "a&#8203;b&#10;c", "&amp;amp;amp;"])
+def test_clean_is_idempotent_on_found_cases(text):
+    """Inputs hypothesis once found where a second clean() changed the text."""
     once = clean(text).text
     assert clean(once).text == once
