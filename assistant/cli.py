@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.ingest import dedup
 from assistant.ingest.pipeline import parse_file
-from assistant.ingest.read import SUPPORTED_SUFFIXES
+from assistant.ingest.read import SKIP_NAMES, SUPPORTED_SUFFIXES
 from assistant.ingest.report import document_json, outline_text, summary_line
 from assistant.models import Document, ReadError
 
@@ -19,7 +19,6 @@ EPILOG_PARSE = """示例：
   gongwen parse 报告.docx --json                              一个 JSON 对象（.jsonl 每行一个）
   gongwen parse corpus/                                       文件夹：逐文件摘要与重复文档分组
 """
-SKIP_NAMES = {"readme.md", "source.md", "license", "license.md"}
 EPILOG_INGEST = """示例：
   gongwen ingest corpus/                          把随附语料入库到默认索引 index/
   gongwen ingest ~/公文 范文.docx --index 我的索引   文件与文件夹均可；未变的文件按内容哈希跳过
@@ -226,6 +225,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return fail(str(err))
     for path, reason in report.failed:
         print(f"失败：{path}：{reason}", file=sys.stderr)
+    for path, reason in report.warned:
+        print(f"警告：{path}：{reason}", file=sys.stderr)
     print(report.summary())
     failed = bool(report.failed or missing)
     return 1 if failed and (args.strict or not (report.documents or report.unchanged)) else 0

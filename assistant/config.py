@@ -25,6 +25,7 @@ class Settings:
     b: float = 0.75
     candidates: int = 100  # per-signal candidates fed to fusion
     fusion: dict = field(default_factory=dict)  # overrides of fusion weights, e.g. {"bigram": 0.5}
+    max_file_mb: float = 50  # larger files are refused by ingest with a per-file message
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -41,5 +42,6 @@ def settings_from_env(**overrides) -> Settings:
         "user_dicts": tuple(Path(p) for p in env["GONGWEN_USER_DICT"].split(os.pathsep) if p)
         if env.get("GONGWEN_USER_DICT") else None,
         "templates_dir": Path(env["GONGWEN_TEMPLATES"]) if env.get("GONGWEN_TEMPLATES") else None,
+        "max_file_mb": float(env["GONGWEN_MAX_FILE_MB"]) if env.get("GONGWEN_MAX_FILE_MB") else None,
     }
     return base.with_(**values).with_(**overrides)

@@ -64,7 +64,10 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> tuple[str, str, lis
         return "", "utf-8", []
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return _decode_all(data[len(bom):], name)
+            decoded = _decode_all(data[len(bom):], name)
+            if decoded[2] and name == "utf-8-sig":
+                return _mislabelled_utf8(data[len(bom):], decoded)
+            return decoded
     sample = data[:SAMPLE_BYTES]
     if 0 not in sample:
         utf8 = _decode_utf8(data, sample)
@@ -80,6 +83,18 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> tuple[str, str, lis
     if score < _UNCERTAIN_SCORE:
         warnings.append(f"编码识别不确定（按 {name} 解码），可能有乱码")
     return text, name, warnings
+
+
+def _mislabelled_utf8(data: bytes, as_utf8: tuple[str, str, list[str]]) -> tuple[str, str, list[str]]:
+    """A UTF-8 BOM before bytes that are not UTF-8 (e.g. GBK saved by a tool that adds a BOM):
+    keep the reading with fewer undecodable bytes, and say so."""
+    name, _score = _best_codec(data[:SAMPLE_BYTES], allow_utf16=False)
+    if name == "utf-8":
+        return as_utf8
+    text, name, warnings = _decode_all(data, name)
+    if text.count("\ufffd") >= as_utf8[0].count("\ufffd"):
+        return as_utf8
+    return text, name, [f"文件开头标为 UTF-8（BOM），但内容不是 UTF-8，已按 {name} 解码", *warnings]
 
 
 def plausibility(text: str) -> float:

@@ -7,6 +7,7 @@ Every failure is a ReadError with a short Chinese reason; an empty result is nev
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +18,7 @@ from assistant.ingest.read_pdf import read_pdf
 from assistant.ingest.read_text import read_jsonl, read_md, read_txt
 from assistant.models import RawDocument, ReadError
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "decode_bytes", "read_file"]
+__all__ = ["MAX_FILE_BYTES", "SKIP_NAMES", "SUPPORTED_SUFFIXES", "decode_bytes", "read_file"]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -33,6 +34,10 @@ _READERS: dict[str, Reader] = {
     ".jsonl": read_jsonl,
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
+SKIP_NAMES = frozenset({"readme.md", "readme.txt", "source.md", "license", "license.md", "license.txt",
+                        "_index.md", "_sidebar.md", "_navbar.md", "_coverpage.md", "summary.md"})
+"""Skipped when a folder is read: project files and site-generator navigation (Hugo `_index.md`,
+docsify `_sidebar.md`, GitBook `SUMMARY.md`), not documents. Named explicitly, they are read."""
 _CONVERT_HINTS = {
     ".doc": "请先另存为 .docx",
     ".wps": "请先另存为 .docx",
@@ -44,11 +49,14 @@ _CONVERT_HINTS = {
 }
 
 
-def read_file(path: str | os.PathLike[str]) -> list[RawDocument]:
-    """Read a supported file; one RawDocument per file (per line for .jsonl); ReadError otherwise."""
+def read_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> list[RawDocument]:
+    """Read a supported file; one RawDocument per file (per line for .jsonl); ReadError otherwise.
+
+    Files larger than `max_bytes` (default MAX_FILE_BYTES) are refused before being read.
+    """
     path = Path(path)
     reader = reader_for(path)
-    data = read_bytes(path)
+    data = read_bytes(path, max_bytes)
     return reader(path, data)
 
 
@@ -63,17 +71,23 @@ def reader_for(path: Path) -> Reader:
     raise ReadError(str(path), f"不支持的文件类型 {suffix}" + (f"（{hint}）" if hint else ""))
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing missing, empty and oversized files."""
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes, refusing missing, empty, oversized and non-regular files (pipes, devices)."""
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise ReadError(str(path), "不是文件")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(str(path), "不是普通文件（文件夹、管道、设备等）")
+        size = info.st_size
         if size == 0:
             raise ReadError(str(path), "文件为空")
-        if size > MAX_FILE_BYTES:
-            raise ReadError(str(path), f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB）")
-        return path.read_bytes()
+        if size > limit:
+            raise ReadError(str(path), f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {limit / 1024 / 1024:g} MB）")
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)  # the file may have grown since stat()
+        if len(data) > limit:
+            raise ReadError(str(path), f"文件过大（超过上限 {limit / 1024 / 1024:g} MB）")
+        return data
     except FileNotFoundError:
         raise ReadError(str(path), "文件不存在") from None
     except PermissionError:

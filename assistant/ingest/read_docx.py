@@ -12,9 +12,12 @@ from assistant.ingest.docx_numbering import Numbering, parse_numbering, w, wval
 from assistant.models import RawDocument, ReadError
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
+"""All members together, unpacked (python-docx holds every part in memory)."""
+MAX_XML = 64 * 1024 * 1024
+"""XML members together, unpacked (lxml trees take several times their size)."""
 MAX_RATIO = 100
 RATIO_MIN_SIZE = 1024 * 1024
-"""The compression-ratio limit applies only to document.xml parts larger than this."""
+"""The compression-ratio limit applies only to members larger than this."""
 CELL_SEPARATOR = "　"
 
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -71,14 +74,17 @@ def check_docx_zip(path: Path, data: bytes) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise ReadError(str(path), "不是有效的 .docx 文件（zip 损坏）") from None
     by_name = {info.filename: info for info in infos}
-    main = by_name.get("word/document.xml")
-    if main is None:
+    if "word/document.xml" not in by_name:
         raise ReadError(str(path), "不是有效的 .docx 文件（缺少 word/document.xml）")
     if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
-        raise ReadError(str(path), "文件解压后过大（超过 200 MB，疑似压缩炸弹）")
-    ratio = main.file_size / max(main.compress_size, 1)
-    if main.file_size > RATIO_MIN_SIZE and ratio > MAX_RATIO:
-        raise ReadError(str(path), f"文件压缩比异常（{ratio:.0f} 倍，疑似压缩炸弹）")
+        raise ReadError(str(path), f"文件解压后过大（超过 {MAX_UNCOMPRESSED // 1024 // 1024} MB，疑似压缩炸弹）")
+    xml_size = sum(info.file_size for info in infos if info.filename.endswith((".xml", ".rels")))
+    if xml_size > MAX_XML:
+        raise ReadError(str(path), f"文档 XML 解压后过大（超过 {MAX_XML // 1024 // 1024} MB）")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_MIN_SIZE and ratio > MAX_RATIO:
+            raise ReadError(str(path), f"文件压缩比异常（{info.filename} 为 {ratio:.0f} 倍，疑似压缩炸弹）")
 
 
 def _open_docx(path: Path, data: bytes):

@@ -32,6 +32,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]
 _CODEC_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "cp950"}
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|\s-\s|--)\s*")
 _SPACES = re.compile(r"[ \t\n\r\f]+")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
+_VOID_OR_OPTIONAL_END = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr", "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
+    "colgroup", "rb", "rt", "rp", "rtc", "html", "head", "body"})
+MAX_DEPTH = 1000
+"""Element nesting kept; lexbor's tree building is quadratic in depth (200,000 levels took 100 s)."""
 _KEEP_SHARE = 0.5
 _PICK_SHARE = 0.8
 _MAX_LINK_DENSITY = 0.5
@@ -52,6 +59,9 @@ class Page:
 def read_html(path: Path, data: bytes) -> list[RawDocument]:
     """An HTML page: main content as text lines, title from <h1>/<title>."""
     text, encoding, warnings = decode_html(path, data)
+    text, too_deep = limit_nesting(text)
+    if too_deep:
+        warnings = [*warnings, f"网页标签嵌套超过 {MAX_DEPTH} 层，更深的标签已忽略（文字保留）"]
     page = flatten(text)
     dropped = noise_nodes(page)
     text_len, link_len = text_lengths(page, dropped)
@@ -108,6 +118,37 @@ def _is_utf8_or_bom(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def limit_nesting(html: str, max_depth: int = MAX_DEPTH) -> tuple[str, bool]:
+    """Drop start/end tags nested deeper than `max_depth` (their text stays); True if any were dropped.
+
+    A linear scan that counts elements needing an end tag (void and optional-end elements such as
+    <br>, <p>, <li>, <td> are not counted), so ordinary pages come back unchanged.
+    """
+    depth = 0
+    cuts: list[tuple[int, int]] = []
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID_OR_OPTIONAL_END or self_closing:
+            continue
+        if closing:
+            if depth > max_depth:
+                cuts.append(match.span())
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            if depth > max_depth:
+                cuts.append(match.span())
+    if not cuts:
+        return html, False
+    parts: list[str] = []
+    last = 0
+    for start, end in cuts:
+        parts.append(html[last:start])
+        last = end
+    parts.append(html[last:])
+    return "".join(parts), True
 
 
 def flatten(html: str) -> Page:

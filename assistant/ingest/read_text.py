@@ -126,6 +126,8 @@ def _jsonl_document(path: Path, line: str, line_no: int) -> RawDocument:
         record = json.loads(line)
     except json.JSONDecodeError:
         raise ValueError(f"第 {line_no} 行不是有效的 JSON，已跳过") from None
+    except RecursionError:
+        raise ValueError(f"第 {line_no} 行的 JSON 嵌套过深，已跳过") from None
     if not isinstance(record, dict):
         raise ValueError(f"第 {line_no} 行不是 JSON 对象，已跳过")
     body = _jsonl_text(record)

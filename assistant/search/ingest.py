@@ -8,8 +8,10 @@ an earlier indexed version of it stays. `sync` drops documents whose files are g
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,13 +19,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from assistant.config import Settings
-from assistant.ingest.read import SUPPORTED_SUFFIXES
+from assistant.ingest.read import SKIP_NAMES, SUPPORTED_SUFFIXES
 from assistant.models import ReadError
 from assistant.search import store
 from assistant.search.build import build_generation
-from assistant.search.records import FileEntry, StoredDoc, doc_key, file_entry, read_all
+from assistant.search.records import FileEntry, StoredDoc, doc_key, read_all
 
-SKIP_NAMES = {"readme.md", "source.md", "license", "license.md", "license.txt"}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -34,6 +35,7 @@ class IngestReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warned: list[tuple[str, str]] = field(default_factory=list)
     documents: int = 0
     paragraphs: int = 0
     embedded: int = 0
@@ -47,26 +49,62 @@ class IngestReport:
                 f"（{self.generation}）。")
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A file to parse: its path and the stat taken before reading it."""
+
+    path: Path
+    size: int
+    mtime: float
+    digest: str
+
+
 def list_files(paths: Iterable[Path]) -> list[Path]:
     """Supported files under the given files/folders (symlinked folders not followed: no loops)."""
+    return scan(paths)[0]
+
+
+def scan(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Supported regular files under the given files/folders, and (path, reason) for unusable ones.
+
+    Symlinked folders are not followed (no loops); a symlinked file counts once, by its target.
+    Broken or looping links and non-regular files (pipes, devices) with a supported suffix are
+    reported, never opened — reading a FIFO or /dev/zero would hang or never end.
+    """
     found: set[Path] = set()
+    problems: dict[str, str] = {}
     for root in paths:
         root = Path(root)
-        if root.is_file():
-            found.add(root.resolve())
+        if not root.is_dir():
+            _consider(root, found, problems, explicit=True)
             continue
         for folder, dirs, names in os.walk(root, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in names:
-                path = Path(folder) / name
-                if _wanted(path):
-                    found.add(path.resolve())
-    return sorted(found)
+                _consider(Path(folder) / name, found, problems, explicit=False)
+    return sorted(found), sorted(problems.items())
 
 
-def _wanted(path: Path) -> bool:
-    return (not path.name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES
-            and path.name.lower() not in SKIP_NAMES and path.is_file())
+def _consider(path: Path, found: set[Path], problems: dict[str, str], explicit: bool) -> None:
+    name = path.name
+    if not explicit and (name.startswith(".") or name.lower() in SKIP_NAMES):
+        return
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if explicit:
+            problems[str(path)] = f"不支持的文件类型 {path.suffix or '（没有扩展名）'}"
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        is_link = path.is_symlink()
+        reason = ("符号链接循环" if err.errno == errno.ELOOP else
+                  "符号链接指向的文件不存在" if is_link else f"无法读取（{err.strerror or err}）")
+        problems[str(path)] = reason
+        return
+    if not stat.S_ISREG(mode):
+        problems[str(path)] = "不是普通文件（管道、设备等），已跳过"
+        return
+    found.add(path.resolve())
 
 
 def file_hash(path: Path) -> str:
@@ -79,23 +117,45 @@ def file_hash(path: Path) -> str:
 
 def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuild: bool = False,
            progress: Progress | None = None, embed=None) -> IngestReport:
-    """Add/update the given files and folders in the index at settings.index_dir."""
+    """Add/update the given files and folders in the index at settings.index_dir.
+
+    Unchanged files are recognised by size and modification time (then by content hash when
+    those differ) before anything is parsed, and the stored documents are loaded only when
+    something changed: re-ingesting an unchanged corpus reads one SQLite table and stats files.
+    """
     started = time.perf_counter()
     report = IngestReport()
     index_dir = Path(settings.index_dir)
     with store.writer_lock(index_dir):
-        old_files, old_docs, old_words, old_terms, manifest = _previous_state(index_dir, rebuild)
-        files, docs = _collect(list_files(paths), old_files, old_docs, report, progress)
-        if sync:
-            files, docs = _drop_missing(files, docs, report)
+        gen = None if rebuild else store.current_generation(index_dir)
+        manifest = store.read_manifest(gen) if gen else None
+        old_files = _stored_files(gen)
+        found, problems = scan(paths)
+        report.failed.extend(problems)
+        changed = _changed_files(found, old_files, settings, report, progress)
+        gone = _missing(old_files) if sync else set()
+        if not changed and not gone and _unchanged_config(manifest, settings):
+            return _nothing_to_do(report, manifest, started)
+        old_docs, old_words, old_terms = _stored_docs(gen)
+        files, docs = _parse(changed, old_files, old_docs, report, progress, settings)
+        if gone:
+            report.removed.extend(sorted(gone))
+            files = [f for f in files if f.path not in gone]
+            docs = [d for d in docs if d.path not in gone]
         report.documents = len(docs)
         if not (report.added or report.updated or report.removed) and _unchanged_config(manifest, settings):
-            report.generation, report.paragraphs = manifest["generation"], manifest["counts"]["paragraphs"]
-            report.seconds = time.perf_counter() - started
-            return report
+            return _nothing_to_do(report, manifest, started)
         report.generation, report.embedded, report.paragraphs = build_generation(
             index_dir, settings, files, docs, old_words, old_terms, progress, manifest, embed)
         report.documents = len(docs)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _nothing_to_do(report: IngestReport, manifest: dict, started: float) -> IngestReport:
+    report.generation = manifest["generation"]
+    report.documents = manifest["counts"]["documents"]
+    report.paragraphs = manifest["counts"]["paragraphs"]
     report.seconds = time.perf_counter() - started
     return report
 
@@ -141,19 +201,76 @@ def _previous_state(index_dir: Path, rebuild: bool):
     gen = None if rebuild else store.current_generation(index_dir)
     if gen is None:
         return {}, [], {}, [], None
-    manifest = store.read_manifest(gen)
+    docs, words, terms = _stored_docs(gen)
+    return _stored_files(gen), docs, words, terms, store.read_manifest(gen)
+
+
+def _stored_files(gen: Path | None) -> dict[str, FileEntry]:
+    """The files table of a generation (cheap: no documents are loaded)."""
+    if gen is None:
+        return {}
     conn = store.open_db_readonly(gen / "docs.sqlite")
     try:
-        files, docs, words = read_all(conn)
+        return {row[0]: FileEntry(*row) for row in
+                conn.execute("SELECT path, hash, size, mtime, n_docs FROM files")}
+    finally:
+        conn.close()
+
+
+def _stored_docs(gen: Path | None) -> tuple[list[StoredDoc], dict[str, str], list[str]]:
+    """Documents, word tokens by text hash, and mined terms of a generation."""
+    if gen is None:
+        return [], {}, []
+    conn = store.open_db_readonly(gen / "docs.sqlite")
+    try:
+        _files, docs, words = read_all(conn)
     finally:
         conn.close()
     terms_file = gen / "terms.txt"
     terms = terms_file.read_text(encoding="utf-8").split() if terms_file.exists() else []
-    return {f.path: f for f in files}, docs, words, terms, manifest
+    return docs, words, terms
 
 
-def _collect(paths: list[Path], old_files: dict[str, FileEntry], old_docs: list[StoredDoc],
-             report: IngestReport, progress: Progress | None) -> tuple[list[FileEntry], list[StoredDoc]]:
+def _changed_files(paths: list[Path], old_files: dict[str, FileEntry], settings: Settings,
+                   report: IngestReport, progress: Progress | None) -> list[Candidate]:
+    """Files that are new or changed; unchanged ones are counted, oversized ones reported.
+
+    Same size and modification time as stored → unchanged without reading; otherwise the content
+    hash decides (a touched but identical file is not parsed again).
+    """
+    limit = settings.max_file_mb * 1024 * 1024
+    changed: list[Candidate] = []
+    for n, path in enumerate(paths, 1):
+        key = str(path)
+        old = old_files.get(key)
+        try:
+            info = path.stat()
+            if info.st_size > limit:
+                report.failed.append((key, f"文件过大（{info.st_size / 1024 / 1024:.1f} MB，上限 {settings.max_file_mb} MB）"))
+                continue
+            if old is not None and old.size == info.st_size and old.mtime == info.st_mtime:
+                report.unchanged += 1
+                continue
+            digest = file_hash(path)
+        except OSError as err:
+            report.failed.append((key, f"无法读取（{err.strerror or err}）"))
+            continue
+        if old is not None and old.hash == digest:
+            report.unchanged += 1
+        else:
+            changed.append(Candidate(path, info.st_size, info.st_mtime, digest))
+        if progress and (n % 500 == 0 or n == len(paths)):
+            progress("检查", n, len(paths))
+    return changed
+
+
+def _missing(old_files: dict[str, FileEntry]) -> set[str]:
+    return {path for path in old_files if not Path(path).exists()}
+
+
+def _parse(changed: list[Candidate], old_files: dict[str, FileEntry], old_docs: list[StoredDoc],
+           report: IngestReport, progress: Progress | None,
+           settings: Settings) -> tuple[list[FileEntry], list[StoredDoc]]:
     """Parse new/changed files; carry over unchanged ones and failed ones' earlier versions."""
     from assistant.ingest.pipeline import parse_file
 
@@ -161,14 +278,11 @@ def _collect(paths: list[Path], old_files: dict[str, FileEntry], old_docs: list[
     for stored in old_docs:
         by_path.setdefault(stored.path, []).append(stored)
     files = dict(old_files)
-    for n, path in enumerate(paths, 1):
-        key = str(path)
+    limit = settings.max_file_mb * 1024 * 1024
+    for n, item in enumerate(changed, 1):
+        path, key = item.path, str(item.path)
         try:
-            digest = file_hash(path)
-            if key in old_files and old_files[key].hash == digest:
-                report.unchanged += 1
-                continue
-            parsed = parse_file(path)
+            parsed = parse_file(path, max_bytes=limit)
         except ReadError as err:
             report.failed.append((key, err.reason))
         except OSError as err:
@@ -179,17 +293,15 @@ def _collect(paths: list[Path], old_files: dict[str, FileEntry], old_docs: list[
             multi = len(parsed) > 1 or path.suffix.lower() == ".jsonl"
             (report.updated if key in old_files else report.added).append(key)
             by_path[key] = [StoredDoc(doc_key(key, d, multi), key, d) for d in parsed]
-            files[key] = file_entry(path, digest, len(parsed))
+            files[key] = FileEntry(key, item.digest, item.size, item.mtime, len(parsed))
+            warnings = [w for d in parsed for w in d.warnings]
+            if warnings:
+                more = f"（另有 {len(warnings) - 1} 条警告）" if len(warnings) > 1 else ""
+                report.warned.append((key, warnings[0] + more))
         if progress:
-            progress("读取", n, len(paths))
+            progress("读取", n, len(changed))
     docs = [d for key in sorted(by_path) for d in by_path[key]]
     return [files[k] for k in sorted(files)], docs
-
-
-def _drop_missing(files: list[FileEntry], docs: list[StoredDoc], report: IngestReport):
-    gone = {f.path for f in files if not Path(f.path).exists()}
-    report.removed.extend(sorted(gone))
-    return [f for f in files if f.path not in gone], [d for d in docs if d.path not in gone]
 
 
 def print_progress(stage: str, done: int, total: int, _state: dict = {}) -> None:

@@ -1,0 +1,188 @@
+"""Generators for a corpus of hostile and broken input files (built in a temp folder, never checked in).
+
+`make_hostile_corpus(folder)` writes every case and returns {case name: path}. `EXPECT` says what
+ingest must do with each: "fail" (a per-file message, nothing indexed), "ok" (indexed, perhaps with a
+warning), or "skip" (not a regular file: never opened, so never read or hung on).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import zipfile
+from pathlib import Path
+
+GOOD_PARAGRAPH = "各单位要高度重视防汛工作，落实责任，加强值守，确保人民群众生命财产安全。"
+
+EXPECT = {
+    "empty": "fail",
+    "garbage": "fail",
+    "invalid_utf8": "ok",
+    "gbk_bom_utf8": "ok",
+    "gbk_meta_utf8": "ok",
+    "truncated_docx": "fail",
+    "bomb_docx": "fail",
+    "bomb_styles_docx": "fail",
+    "entity_docx": "fail",
+    "corrupt_pdf": "fail",
+    "encrypted_pdf": "fail",
+    "big_text": "ok",
+    "deep_html": "ok",
+    "deep_jsonl": "ok",
+    "dotdot_name": "ok",
+    "backslash_name": "ok",
+    "fifo": "skip",
+    "dev_zero_link": "skip",
+    "self_link": "fail",
+    "dangling_link": "fail",
+    "loop_dir": "skip",
+}
+
+
+def make_hostile_corpus(folder: Path, big_mb: int = 30) -> dict[str, Path]:
+    """Write every hostile case into `folder` (created); returns case name → path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(6)
+    made: dict[str, Path] = {}
+
+    def put(name: str, filename: str, data: bytes) -> None:
+        path = folder / filename
+        path.write_bytes(data)
+        made[name] = path
+
+    put("empty", "空文件.txt", b"")
+    put("garbage", "garbage.txt", bytes(rng.getrandbits(8) for _ in range(64 * 1024)))
+    good = ("关于做好防汛工作的通知\n" + GOOD_PARAGRAPH + "\n").encode("utf-8")
+    put("invalid_utf8", "invalid_utf8.txt", good[:30] + b"\xff\xfe\xc3\x28" + good[30:] + b"\x80\x80")
+    put("gbk_bom_utf8", "gbk_bom.txt", b"\xef\xbb\xbf" + ("关于加强安全生产的通知\n" + GOOD_PARAGRAPH).encode("gbk"))
+    put("gbk_meta_utf8", "gbk_meta.html",
+        ('<html><head><meta charset="utf-8"><title>防汛通知</title></head><body><div class="article">'
+         f"<h1>关于做好防汛工作的通知</h1><p>{GOOD_PARAGRAPH}</p></div></body></html>").encode("gbk"))
+    docx_bytes = good_docx_bytes()
+    put("truncated_docx", "truncated.docx", docx_bytes[: len(docx_bytes) // 2])
+    put("bomb_docx", "bomb.docx", zip_bomb_docx(docx_bytes, "word/document.xml"))
+    put("bomb_styles_docx", "bomb_styles.docx", zip_bomb_docx(docx_bytes, "word/styles.xml", 20 * 1024 * 1024))
+    put("entity_docx", "billion_laughs.docx", entity_docx(docx_bytes))
+    put("corrupt_pdf", "corrupt.pdf", corrupt_pdf_bytes())
+    put("encrypted_pdf", "encrypted.pdf", encrypted_pdf_bytes())
+    made["big_text"] = big_text_file(folder / "大文件.txt", big_mb)
+    depth = 200_000
+    put("deep_html", "deep.html",
+        ("<html><body>" + "<div>" * depth + "深层正文：" + GOOD_PARAGRAPH + "</div>" * depth + "</body></html>").encode())
+    deep_line = "[" * 100_000 + "]" * 100_000
+    put("deep_jsonl", "deep.jsonl",
+        (deep_line + "\n" + '{"id": "ok-1", "text": "' + GOOD_PARAGRAPH + '"}\n').encode("utf-8"))
+    put("dotdot_name", "..%2F..%2Fevil..txt", ("关于../路径的说明\n" + GOOD_PARAGRAPH).encode("utf-8"))
+    put("backslash_name", "..\\..\\windows..txt", ("反斜杠文件名\n" + GOOD_PARAGRAPH).encode("utf-8"))
+    fifo = folder / "fifo.txt"
+    os.mkfifo(fifo)
+    made["fifo"] = fifo
+    made["dev_zero_link"] = _symlink(folder / "zero.txt", Path("/dev/zero"))
+    made["self_link"] = _symlink(folder / "self.txt", folder / "self.txt")
+    made["dangling_link"] = _symlink(folder / "dangling.txt", folder / "no-such-file.txt")
+    sub = folder / "sub"
+    sub.mkdir()
+    (sub / "inner.txt").write_text("子目录文件\n" + GOOD_PARAGRAPH, encoding="utf-8")
+    made["loop_dir"] = _symlink(sub / "loop", folder)
+    return made
+
+
+def _symlink(link: Path, target: Path) -> Path:
+    os.symlink(target, link)
+    return link
+
+
+def good_docx_bytes() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("关于做好防汛工作的通知", level=1)
+    for _ in range(5):
+        document.add_paragraph(GOOD_PARAGRAPH)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def zip_bomb_docx(docx_bytes: bytes, member: str, size: int = 300 * 1024 * 1024) -> bytes:
+    """A valid .docx whose `member` is replaced by `size` bytes of XML padding (ratio ≈ 1000:1)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            if info.filename != member:
+                dst.writestr(info.filename, src.read(info.filename))
+                continue
+            original = src.read(member)
+            head, tail = original.rsplit(b"</", 1)
+            with dst.open(member, "w", force_zip64=True) as handle:
+                handle.write(head)
+                block = b"<!--" + b" " * (1 << 20) + b"-->"
+                for _ in range(size // len(block)):
+                    handle.write(block)
+                handle.write(b"</" + tail)
+    return out.getvalue()
+
+
+def entity_docx(docx_bytes: bytes) -> bytes:
+    """A .docx whose document.xml declares a billion-laughs entity chain."""
+    lol = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                decl, rest = data.split(b"?>", 1)
+                doctype = ("<!DOCTYPE w:document [" + "".join(lol) + "]>").encode()
+                data = decl + b"?>" + doctype + rest.replace(b"</w:body>", b"<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body>")
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def corrupt_pdf_bytes() -> bytes:
+    data = pdf_bytes()
+    return data[: len(data) // 3] + b"\x00garbage" * 100
+
+
+def pdf_bytes(encrypt=None) -> bytes:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, encrypt=encrypt)
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(72, 760, "关于做好防汛工作的通知")
+    pdf.drawString(72, 740, GOOD_PARAGRAPH)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def encrypted_pdf_bytes() -> bytes:
+    from reportlab.lib import pdfencrypt
+
+    return pdf_bytes(pdfencrypt.StandardEncryption("user-secret", "owner-secret"))
+
+
+def big_text_file(path: Path, megabytes: int) -> Path:
+    """A `megabytes` MB UTF-8 text: numbered headings and varied paragraphs (few exact repeats)."""
+    rng = random.Random(30)
+    words = ["加强", "组织", "领导", "落实", "责任", "推进", "改革", "发展", "安全", "生产", "卫生", "健康",
+             "教育", "培训", "监督", "检查", "服务", "群众", "基层", "制度", "建设", "防汛", "工作", "机制"]
+    limit = megabytes * 1024 * 1024
+    written = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("某县年度工作资料汇编\n")
+        n = 0
+        while written < limit:
+            n += 1
+            if n % 40 == 1:
+                line = f"第{n // 40 + 1}部分　工作情况\n"
+            else:
+                line = "".join(rng.choice(words) for _ in range(rng.randint(10, 40))) + "。\n"
+            handle.write(line)
+            written += len(line.encode("utf-8"))
+    return path
