@@ -227,3 +227,79 @@ def check_index_consistent(index_dir: Path) -> dict:
     assert BM25Index.load(gen / "bm25_bigrams").n_docs == counts["paragraphs"]
     assert VectorIndex.load(gen / "vectors.faiss").ntotal == counts["paragraphs"]
     return counts
+
+
+# ---------------------------------------------------------------- a growing two-step corpus
+# Crash and concurrency tests ingest `a/` first (the "pre" index), then `a/` + `b/` (the "post" one).
+
+SEEDS = Path(__file__).parent / "data" / "seeds"
+PROBE_QUERIES = ("医德医风", "三好一满意 活动", "卫生局 发展 提升", "下一步 工作 打算", "干部 效劳年", "安全")
+
+
+def make_two_step_corpus(root: Path) -> tuple[Path, Path]:
+    """`a/` with two seed documents and `b/` with the other three."""
+    import shutil
+
+    a, b = root / "a", root / "b"
+    a.mkdir(parents=True)
+    b.mkdir()
+    for n, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+        shutil.copy(path, (a if n < 2 else b) / path.name)
+    return a, b
+
+
+def probe(index_dir: Path, embedder=None) -> tuple:
+    """What the live generation answers: BM25-word hits (doc, paragraph) of PROBE_QUERIES.
+
+    BM25 is exact, so two complete generations over the same files answer identically; with an
+    `embedder` (a loaded `Embedder`, shared so that each probe does not load the model again) a
+    hybrid search is run too — it must not fail, but it is not compared: vectors computed in
+    different batches may differ in the last bits. Raises `IndexError_` when there is no index.
+    """
+    index = open_search_index(index_dir, embedder)
+    try:
+        answer = tuple(tuple(h.para_id for h in index.search(q, k=8, signals=("bm25_words",)))
+                       for q in PROBE_QUERIES)
+        if embedder is not None:
+            assert index.search(PROBE_QUERIES[0], k=3)
+    finally:
+        index.db.close()
+    return answer
+
+
+def open_search_index(index_dir: Path, embedder=None):
+    """`open_index` of the live generation; `embedder` (already loaded) replaces the lazily loaded one."""
+    from assistant.config import Settings
+    from assistant.search.engine import open_index
+
+    index = open_index(index_dir, Settings(index_dir=index_dir))
+    if embedder is not None:
+        index._embedder = embedder  # the model takes seconds to load; one copy serves every index
+    return index
+
+
+def cached_hashes(index_dir: Path) -> set[str]:
+    """Text hashes in the embedding cache (read-only; the cache may be mid-write by another process)."""
+    import sqlite3
+
+    path = index_dir / "embed_cache.sqlite"
+    if not path.exists():
+        return set()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return {row[0] for row in conn.execute("SELECT hash FROM vectors")}
+    except sqlite3.OperationalError:  # created but the table not yet written
+        return set()
+    finally:
+        conn.close()
+
+
+def indexed_hashes(index_dir: Path) -> set[str]:
+    """Text hashes of every indexed paragraph of the live generation."""
+    from assistant.search import store
+
+    conn = store.open_db_readonly(store.current_generation(index_dir) / "docs.sqlite")
+    try:
+        return {row[0] for row in conn.execute("SELECT text_hash FROM paragraphs WHERE row IS NOT NULL")}
+    finally:
+        conn.close()
