@@ -50,6 +50,14 @@ EPILOG_SEARCH = """示例：
 """
 
 
+EPILOG_SERVE = """示例：
+  gongwen serve                                   在 http://127.0.0.1:7860 打开界面（默认索引 index/）
+  gongwen serve --index 我的索引 --port 8080
+  gongwen serve --host 0.0.0.0 --auth 张三:一个足够长的密码   局域网访问必须设置认证
+首次启动时若索引为空，先把随附语料 corpus/（或 --corpus 指定的文件夹）入库，并显示进度。
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gongwen",
@@ -136,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--workdir", type=Path, default=Path("benchmarks/out/eval"), help="评测索引存放目录")
     evaluate.add_argument("--json", action="store_true", help="输出 JSON")
     evaluate.set_defaults(func=cmd_eval)
+
+    serve = sub.add_parser("serve", help="启动网页界面（检索、起草、语料库）", epilog=EPILOG_SERVE,
+                           description="启动 Gradio 网页界面。默认只在本机（127.0.0.1）提供服务；绑定其他地址时必须设置认证。",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    _index_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="绑定地址（默认 127.0.0.1，仅本机）")
+    serve.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
+    serve.add_argument("--auth", help="认证“用户名:密码”（也可用环境变量 GONGWEN_AUTH）；非本机地址必须设置")
+    serve.add_argument("--corpus", type=Path, help="索引为空时先入库的文件夹（默认随附的 corpus/）")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 
@@ -380,3 +398,37 @@ def fail(message: str) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from assistant.search import store
+    from assistant.search.ingest import ingest, print_progress
+    from assistant.ui import is_loopback, launch, parse_auth
+    from assistant.ui.service import Service
+
+    try:
+        auth = parse_auth(args.auth or os.environ.get("GONGWEN_AUTH"))
+    except ValueError as err:
+        return fail(str(err))
+    if not is_loopback(args.host) and auth is None:
+        return fail(f"拒绝在 {args.host} 上无认证地提供服务：局域网内的其他电脑将能看到全部公文。"
+                    f"请加上 --auth 用户名:密码（或设置环境变量 GONGWEN_AUTH），或去掉 --host 只在本机使用。")
+    settings = _settings(args)
+    try:
+        if store.current_generation(settings.index_dir) is None:
+            corpus = args.corpus or settings.corpus_dir
+            print(f"索引 {settings.index_dir} 为空，正在把 {corpus} 入库（首次启动需要几分钟）……", file=sys.stderr)
+            report = ingest([corpus], settings, progress=print_progress)
+            for path, reason in report.failed:
+                print(f"失败：{path}：{reason}", file=sys.stderr)
+            print(report.summary(), file=sys.stderr)
+    except store.IndexError_ as err:
+        return fail(str(err))
+    print(f"界面地址：http://{args.host}:{args.port}（按 Ctrl+C 退出）", file=sys.stderr)
+    try:
+        launch(Service(settings), host=args.host, port=args.port, auth=auth)
+    except OSError as err:
+        return fail(f"无法在 {args.host}:{args.port} 启动：{err}")
+    return 0

@@ -1,0 +1,30 @@
+"""The named API endpoints (/search, /compose) for gradio_client and scripts — JSON in, JSON out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assistant.export.outline_json import outline_to_dict
+from assistant.search.engine import Filters
+from assistant.search.present import hit_json
+from assistant.ui.draft_page import split_keywords
+from assistant.ui.service import Service
+
+
+def make_api(service: Service):
+    def search(query: str, k: int = 10, doctype: str = "", role: str = "", year_from: int = 0, year_to: int = 0,
+               org: str = "", source: str = "") -> list[dict]:
+        """检索先例段落。doctype/role 可用逗号分隔多个；年份 0 表示不限。返回命中段落列表。"""
+        filters = Filters(doctype=tuple(split_keywords(doctype)) or None, role=tuple(split_keywords(role)) or None,
+                          year_from=int(year_from) or None, year_to=int(year_to) or None,
+                          org=org.strip() or None, source=source.strip() or None)
+        return [hit_json(h) for h in service.search(query, int(k), filters)]
+
+    def compose(doctype: str, topic: str, org: str = "", year: int = 0, keywords: str = "",
+                alternatives: int = 3) -> dict:
+        """按文种模板起草提纲，返回提纲 JSON（各节段落、来源与备选）。"""
+        outline = service.compose(doctype, topic, org, int(year) or dt.date.today().year, split_keywords(keywords),
+                                  int(alternatives))
+        return outline_to_dict(outline)
+
+    return search, compose

@@ -1,0 +1,150 @@
+"""起草 page: template + topic → outline; edit, swap alternatives, reorder, add, remove; export.
+
+The editor is re-rendered (`gr.render`) whenever the draft's structure changes. Text areas do not
+write back on every keystroke: each structural action and each export reads all text areas'
+current values as inputs, so nothing typed is lost and there is no race with a click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.compose import TemplateError
+from assistant.ui import draft as drafts
+from assistant.ui import render
+from assistant.ui.service import Service, UserError
+
+KIND_LABELS = {"opening": "开头", "para": "段落", "closing": "结尾"}
+FORMATS = [("Word（GB/T 9704）.docx", "docx"), ("Markdown .md", "md"), ("纯文本 .txt", "txt"), ("提纲 JSON .json", "json")]
+SOURCE_MODES = [("附在文末", "appendix"), ("另存一个文件", "separate"), ("不输出", "none")]
+
+
+def split_keywords(text: str) -> list[str]:
+    return [k for k in re.split(r"[,，、;；\s]+", text or "") if k]
+
+
+def _alt_label(n: int, alt: dict) -> str:
+    text = alt["text"] if len(alt["text"]) <= 36 else alt["text"][:36] + "…"
+    title = (alt.get("source") or {}).get("title") or "无来源"
+    return f"备选 {n + 1}：{text}（《{title[:16]}》）"
+
+
+def build(service: Service, draft_state: gr.State) -> dict:
+    templates = service.templates()
+    names = list(templates)
+    with gr.Row():
+        doctype = gr.Dropdown(names, value=names[0] if names else None, label="文种模板", elem_id="gw-doctype")
+        topic = gr.Textbox(label="主题", placeholder="例如：医德医风建设", scale=2, elem_id="gw-topic")
+        org = gr.Textbox(label="发文机关", placeholder="例如：某县卫生健康局", elem_id="gw-org")
+        year = gr.Number(value=dt.date.today().year, precision=0, label="年份", minimum=1949, maximum=2100, elem_id="gw-year")
+    with gr.Row():
+        keywords = gr.Textbox(label="关键词（可选，逗号分隔）", placeholder="例如：三好一满意, 行风", scale=3, elem_id="gw-keywords")
+        alternatives = gr.Slider(0, 5, value=3, step=1, label="每段备选数")
+        compose_button = gr.Button("生成提纲", variant="primary", elem_id="gw-compose")
+    status = gr.HTML(elem_id="gw-draft-status")
+    title = gr.Textbox(label="标题", elem_id="gw-title")
+
+    def make_outline(doctype_name, topic_text, org_text, year_value, keyword_text, n_alt):
+        try:
+            outline = service.compose(doctype_name or "", topic_text or "", org_text or "",
+                                      int(year_value or dt.date.today().year), split_keywords(keyword_text), int(n_alt))
+        except (UserError, TemplateError, ValueError) as err:
+            return gr.skip(), gr.skip(), render.message_html(str(err), "error")
+        draft = drafts.outline_to_draft(outline)
+        paragraphs = [b for b in draft["blocks"] if b["kind"] != "heading"]
+        marks = sum(len(drafts.review_marks(b["text"])) for b in paragraphs)
+        sourced = sum(1 for b in paragraphs if b.get("source"))
+        message = (f"已生成《{outline.title}》：{len(outline.sections)} 节、{len(paragraphs)} 段（{sourced} 段取自先例），"
+                   f"待核实标记 {marks} 处。请逐段修改后导出。")
+        return draft, outline.title, render.message_html(message)
+
+    compose_button.click(make_outline, [doctype, topic, org, year, keywords, alternatives],
+                         [draft_state, title, status], api_visibility="private", concurrency_limit=2,
+                         concurrency_id="compose")
+
+    @gr.render(inputs=[draft_state])
+    def editor(draft):
+        if not draft or not draft["blocks"]:
+            gr.HTML(render.message_html("还没有草稿：在上方选择文种并填写主题后点“生成提纲”，"
+                                        "或在“检索”页把结果“加入草稿”。"))
+            return
+        boxes, rows = [], []
+        for i, block in enumerate(draft["blocks"]):
+            with gr.Group(elem_classes=["gw-block", f"gw-block-{block['kind']}"]):
+                if block["kind"] == "heading":
+                    label = f"{'一级' if (block.get('level') or 1) == 1 else '二级'}标题"
+                    box = gr.Textbox(block["text"], label=label, key=f"text-{block['id']}", interactive=True,
+                                     elem_classes=["gw-heading-box"])
+                else:
+                    box = gr.Textbox(block["text"], label=KIND_LABELS.get(block["kind"], "段落"), lines=3, max_lines=12,
+                                     key=f"text-{block['id']}", interactive=True, elem_classes=["gw-para-box"])
+                if block["kind"] != "heading":
+                    gr.HTML(render.source_html(block), key=f"src-{block['id']}-{hash(block['text'])}")
+                with gr.Row():
+                    up = gr.Button("上移", size="sm", min_width=60, scale=0, key=f"up-{block['id']}")
+                    down = gr.Button("下移", size="sm", min_width=60, scale=0, key=f"down-{block['id']}")
+                    remove = gr.Button("删除", size="sm", min_width=60, scale=0, key=f"del-{block['id']}")
+                    alt_pick = swap = None
+                    if block["alternatives"]:
+                        alt_pick = gr.Dropdown([(_alt_label(n, a), n) for n, a in enumerate(block["alternatives"])],
+                                               value=0, show_label=False, scale=4, interactive=True,
+                                               key=f"alt-{block['id']}")
+                        swap = gr.Button("换用备选", size="sm", min_width=90, scale=0, key=f"swap-{block['id']}")
+            boxes.append(box)
+            rows.append((i, up, down, remove, alt_pick, swap))
+        with gr.Row():
+            new_heading = gr.Textbox(label="新增一节的标题", placeholder="例如：保障措施", scale=3, interactive=True)
+            add_section = gr.Button("添加一节")
+            add_paragraph = gr.Button("添加段落")
+        export_button = gr.Button("导出", variant="primary", elem_id="gw-export")
+        preview = gr.HTML(render.preview_html(draft), elem_id="gw-preview")
+
+        def current(state, title_text, texts):
+            return drafts.with_texts(state, list(texts), title_text)
+
+        def wire(button, op):
+            def handler(state, title_text, *values):
+                fresh = op(current(state, title_text, values[:len(boxes)]), *values[len(boxes):])
+                return fresh, render.preview_html(fresh)
+
+            return handler
+
+        for i, up, down, remove, alt_pick, swap in rows:
+            up.click(wire(up, lambda d, i=i: drafts.move(d, i, -1)), [draft_state, title, *boxes],
+                     [draft_state, preview], api_visibility="private")
+            down.click(wire(down, lambda d, i=i: drafts.move(d, i, 1)), [draft_state, title, *boxes],
+                       [draft_state, preview], api_visibility="private")
+            remove.click(wire(remove, lambda d, i=i: drafts.delete(d, i)), [draft_state, title, *boxes],
+                         [draft_state, preview], api_visibility="private")
+            if swap is not None:
+                swap.click(wire(swap, lambda d, choice, i=i: drafts.swap_alternative(d, i, int(choice or 0))),
+                           [draft_state, title, *boxes, alt_pick], [draft_state, preview], api_visibility="private")
+        add_section.click(wire(add_section, lambda d, heading: drafts.add_section(d, heading or "")),
+                          [draft_state, title, *boxes, new_heading], [draft_state, preview], api_visibility="private")
+        add_paragraph.click(wire(add_paragraph, drafts.add_paragraph), [draft_state, title, *boxes],
+                            [draft_state, preview], api_visibility="private")
+
+        def do_export(state, title_text, fmt_value, sources_value, *texts):
+            fresh = current(state, title_text, texts)
+            try:
+                written = service.export(drafts.draft_to_outline(fresh), fmt_value or "docx", sources_value or "appendix")
+            except (OSError, ValueError) as err:
+                return gr.skip(), render.message_html(f"导出失败：{err}", "error"), gr.skip()
+            names = "、".join(Path(p).name for p in written)
+            return ([str(p) for p in written], render.message_html(f"已导出：{names}（点击下方文件名下载）"),
+                    render.preview_html(fresh))
+
+        export_button.click(do_export, [draft_state, title, fmt, sources, *boxes], [exported, status, preview],
+                            api_visibility="private")
+
+    # Below the editor (the render function reads these names when it runs, after they exist).
+    with gr.Row():
+        fmt = gr.Radio(FORMATS, value="docx", label="导出格式", elem_id="gw-format")
+        sources = gr.Radio(SOURCE_MODES, value="appendix", label="素材来源清单")
+    exported = gr.File(label="导出文件（点击文件名下载）", interactive=False, elem_id="gw-exported")
+    draft_state.change(lambda d: d["meta"]["title"] if d else "", draft_state, title, api_visibility="private")
+    return {}
