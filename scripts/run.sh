@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Run the product on the bundled corpus; sets everything up on a fresh machine.
 #
-#   bash scripts/run.sh ["检索词"]
+#   bash scripts/run.sh [gongwen serve options, e.g. --port 8080]
 #
-# Builds (or incrementally updates) the default index in index/ from corpus/, then runs
-# a search in it (default query below). When the Gradio UI lands this ends in
-# `gongwen serve` instead.
+# Brings the default index (index/) up to date with corpus/ (incremental: a first run builds
+# it with a progress line, later runs skip unchanged files in seconds), then serves the web UI
+# at http://127.0.0.1:7860 until Ctrl+C.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,4 +13,4 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 .venv/bin/gongwen ingest corpus/ --index index
-exec .venv/bin/gongwen search "${1:-加强医德医风建设 下一步打算}" --index index --k 5
+exec .venv/bin/gongwen serve --index index "$@"

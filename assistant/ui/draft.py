@@ -54,6 +54,8 @@ def outline_to_draft(outline: Outline) -> dict:
             alternatives = sec.alternatives[i] if i < len(sec.alternatives) else ()
             blocks.append({"id": len(blocks), "kind": "para", "level": None, "roles": list(sec.roles),
                            **_para(paragraph), "alternatives": [_para(a) for a in alternatives]})
+        if not sec.paragraphs and not sec.subsections:  # nothing fit: an empty box to write in
+            add("para", None, "", roles=list(sec.roles))
         for child in sec.subsections:
             section(child, level + 1)
 

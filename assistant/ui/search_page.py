@@ -32,8 +32,8 @@ def build(service: Service, draft_state: gr.State) -> dict:
         with gr.Row():
             doctype = gr.Dropdown([], multiselect=True, label="文种", elem_id="gw-f-doctype")
             role = gr.Dropdown([], multiselect=True, label="章节角色", elem_id="gw-f-role")
-            year_from = gr.Number(None, label="起始年份", precision=0, minimum=0, elem_id="gw-f-year-from")
-            year_to = gr.Number(None, label="截止年份", precision=0, minimum=0, elem_id="gw-f-year-to")
+            year_from = gr.Number(None, label="起始年份（0 为不限）", precision=0, minimum=0, elem_id="gw-f-year-from")
+            year_to = gr.Number(None, label="截止年份（0 为不限）", precision=0, minimum=0, elem_id="gw-f-year-to")
             org = gr.Textbox(label="发文机关（包含）", elem_id="gw-f-org")
             source = gr.Textbox(label="来源文件或文件夹（包含）", elem_id="gw-f-source")
     results = gr.HTML(render.hits_html([], ""), elem_id="gw-results")
