@@ -264,3 +264,17 @@ def test_api_search_and_compose_with_gradio_client(server):
     assert filtered and all(h["doctype"] == "通知" for h in filtered)
     outline = client.predict("工作总结", "医德医风建设", "某县卫生健康局", 2026, "", 2, api_name="/compose")
     assert outline["title"].startswith("某县卫生健康局2026年") and outline["sections"]
+
+
+def test_short_load_run_has_no_errors(server):
+    """The load script (benchmarks/load_test.py) briefly, in CI; the 60 s, 16-client run is in the README."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("load_test", ROOT / "benchmarks" / "load_test.py")
+    load_test = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load_test)
+    report = load_test.run_load(server["url"], clients=8, seconds=8, compose_share=0.1)
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["search"]["n"] > 0 and report["requests"] == report["search"]["n"] + report["compose"]["n"]
+    with pytest.raises(SystemExit):
+        load_test.run_load("http://192.0.2.1:7860/", clients=1, seconds=1)  # loopback only
