@@ -396,10 +396,6 @@ def fail(message: str) -> int:
     return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -432,3 +428,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as err:
         return fail(f"无法在 {args.host}:{args.port} 启动：{err}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -135,3 +135,16 @@ def test_launch_refuses_open_bind_without_auth(tmp_path):
 
     with pytest.raises(PermissionError):
         launch(Service(Settings(index_dir=tmp_path)), host="0.0.0.0", port=1, block=False)
+
+
+def test_index_that_cannot_be_opened_gives_a_clear_message(tmp_path, seed_dir):
+    from assistant.search.ingest import ingest
+
+    source = sorted(seed_dir.glob("*.txt"))[0]
+    ingest([source], Settings(index_dir=tmp_path / "index"))
+    words = tmp_path / "我的词典.txt"
+    words.write_text("医德医风建设年\n", encoding="utf-8")
+    service = Service(Settings(index_dir=tmp_path / "index", user_dicts=(words,)))
+    with pytest.raises(UserError, match="重建"):
+        service.search("医德医风")
+    assert service.documents() == [] and service.facets()["doctype"] == []

