@@ -62,6 +62,21 @@ def test_edits_reorder_delete_swap_and_add():
     assert len(ids) == len(set(ids))
 
 
+def test_sections_move_with_their_paragraphs():
+    draft = drafts.outline_to_draft(outline())
+    texts = lambda d: [b["text"] for b in d["blocks"]]  # noqa: E731
+    down = drafts.move(draft, 1, 1)  # 主要成效 (with its two paragraphs) below 存在的问题
+    assert texts(down)[1:6] == ["存在的问题", "", "主要成效", "成效段落甲。", "成效段落乙。"]
+    assert texts(drafts.move(down, 3, -1)) == texts(draft)
+    last = texts(draft).index("下一步打算")
+    up = drafts.move(draft, last, -1)  # its sub-section travels along; the closing stays last
+    assert texts(up)[4:8] == ["下一步打算", "（一）加强领导", "领导段落【待核实：3个】。", "存在的问题"]
+    assert texts(up)[-1] == "特此报告。"
+    assert texts(drafts.move(draft, last, 1)) == texts(draft)  # no next section: unchanged
+    sub = texts(draft).index("（一）加强领导")
+    assert texts(drafts.move(draft, sub, -1)) == texts(draft)  # never out of its parent
+
+
 def test_add_hit_keeps_its_source():
     hit = Hit(doc_id="d9", para_id="d9#4", score=1.0, title="《来源》", heading_path=("二、做法",), role="做法",
               text="一段先例。", original="一段先例。", source="/x/b.txt")

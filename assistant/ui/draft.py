@@ -124,12 +124,42 @@ def with_texts(draft: dict, texts: list[str] | tuple[str, ...], title: str | Non
     return new
 
 
+def _level(block: dict) -> int:
+    return block.get("level") or 1
+
+
+def _section_end(blocks: list[dict], start: int) -> int:
+    """End (exclusive) of the section whose heading is at `start`: up to the next heading of the
+    same or a higher level, or the closing."""
+    level, end = _level(blocks[start]), start + 1
+    while end < len(blocks) and blocks[end]["kind"] != "closing" and not (
+            blocks[end]["kind"] == "heading" and _level(blocks[end]) <= level):
+        end += 1
+    return end
+
+
 def move(draft: dict, index: int, step: int) -> dict:
+    """Move a paragraph one place, or a heading together with its whole section past its neighbour
+    section of the same level (never out of its parent section)."""
     new = copy.deepcopy(draft)
     blocks = new["blocks"]
-    target = index + step
-    if 0 <= index < len(blocks) and 0 <= target < len(blocks):
-        blocks[index], blocks[target] = blocks[target], blocks[index]
+    if not 0 <= index < len(blocks):
+        return new
+    if blocks[index]["kind"] != "heading":
+        target = index + step
+        if 0 <= target < len(blocks):
+            blocks[index], blocks[target] = blocks[target], blocks[index]
+        return new
+    level, end = _level(blocks[index]), _section_end(blocks, index)
+    if step < 0:
+        prev = index - 1
+        while prev >= 0 and not (blocks[prev]["kind"] == "heading" and _level(blocks[prev]) <= level):
+            prev -= 1
+        if prev >= 0 and _level(blocks[prev]) == level:
+            blocks[prev:end] = blocks[index:end] + blocks[prev:index]
+    elif end < len(blocks) and blocks[end]["kind"] == "heading" and _level(blocks[end]) == level:
+        after = _section_end(blocks, end)
+        blocks[index:after] = blocks[end:after] + blocks[index:end]
     return new
 
 
