@@ -30,6 +30,7 @@ EXPECT = {
     "big_text": "ok",
     "deep_html": "ok",
     "deep_jsonl": "ok",
+    "surrogate_jsonl": "ok",
     "dotdot_name": "ok",
     "backslash_name": "ok",
     "hidden_dotdot": "skip",
@@ -74,6 +75,10 @@ def make_hostile_corpus(folder: Path, big_mb: int = 30) -> dict[str, Path]:
     deep_line = "[" * 100_000 + "]" * 100_000
     put("deep_jsonl", "deep.jsonl",
         (deep_line + "\n" + '{"id": "ok-1", "text": "' + GOOD_PARAGRAPH + '"}\n').encode("utf-8"))
+    # Lone surrogate escapes are valid JSON but not text: UTF-8 (SQLite, OpenCC) cannot encode them.
+    put("surrogate_jsonl", "surrogates.jsonl",
+        ('{"id": "s-1", "title": "\\udfff", "text": "关于防汛的通知\\n' + GOOD_PARAGRAPH + '\\ud800", '
+         '"note": ["\\udc00", {"\\ud83d": 1}]}\n').encode("utf-8"))
     put("dotdot_name", "报告..%2F..%2Fevil..txt", ("关于../路径的说明\n" + GOOD_PARAGRAPH).encode("utf-8"))
     put("backslash_name", "x..\\..\\windows..txt", ("反斜杠文件名\n" + GOOD_PARAGRAPH).encode("utf-8"))
     put("hidden_dotdot", "..\\hidden.txt", GOOD_PARAGRAPH.encode("utf-8"))  # a dot file: skipped

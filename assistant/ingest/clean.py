@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.ingest import chrome
-from assistant.ingest.script import to_simplified
+from assistant.ingest.script import replace_surrogates, to_simplified
 from assistant.models import Removed
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -27,7 +27,7 @@ _TAG = re.compile(r"</?[A-Za-z][\w:.-]{0,30}(?:\s[^<>\n]{0,500})?/?>")
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
 _TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _PINYIN = re.compile(
-    rf"(?<=[{CJK}])\s?[(（](?=[a-z{_TONE}]*[{_TONE}])[a-z{_TONE}]{{1,7}}[)）]"
+    rf"(?<=[{CJK}])\s*[(（](?=[a-z{_TONE}]*[{_TONE}])[a-z{_TONE}]{{1,7}}[)）]"
 )
 _PAGE_PREFIX = re.compile(r"^(\d{1,3})、")
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
@@ -45,7 +45,7 @@ _PUNCT_BEFORE_CJK = re.compile(rf"([,;])(?=[{CJK}“‘（《])")
 _PAREN_CJK = re.compile(rf"\(([^()\n]{{0,40}}[{CJK}][^()\n]{{0,40}})\)")
 _SPLIT_SPACE = re.compile(
     rf"(?<=[。！？；：!?;:])\s+(?=[{CJK}“（(0-9])"
-    rf"|(?<=[{CJK}”）])\s+(?=(?:[一二三四五六七八九十]{{1,3}}[、．]|[（(][一二三四五六七八九十]{{1,3}}[）)]|第[一二三四五六七八九十百零〇]{{1,4}}[章节条部分]))"
+    rf"|(?<=[{CJK}”）)])\s+(?=(?:[一二三四五六七八九十]{{1,3}}[、．]|[（(][一二三四五六七八九十]{{1,3}}[）)]|第[一二三四五六七八九十百零〇]{{1,4}}[章节条部分]))"
 )
 
 
@@ -77,8 +77,8 @@ def clean(text: str) -> CleanResult:
 
 
 def normalise_chars(text: str) -> str:
-    """Unify line breaks and spaces; drop zero-width and control characters."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Unify line breaks and spaces; drop zero-width and control characters; lone surrogates → U+FFFD."""
+    text = replace_surrogates(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _ZERO_WIDTH.sub("", text)
     text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text)
@@ -104,11 +104,17 @@ def strip_markup(text: str, removed: list[Removed]) -> str:
 
 
 def strip_pinyin(text: str, removed: list[Removed]) -> str:
-    """Drop pinyin annotations inserted after characters: 衛(wèi)生 → 衛生."""
-    found = _PINYIN.findall(text)
+    """Drop pinyin annotations inserted after characters: 衛(wèi)生 → 衛生.
+
+    Repeated to a fixed point: in "是(wèi)(wèi)" the second one follows a character only once
+    the first is gone, and clean() must be idempotent."""
+    found: list[str] = []
+    while hits := _PINYIN.findall(text):
+        found += hits
+        text = _PINYIN.sub("", text)
     if found:
-        removed.append(Removed("pinyin", f"{len(found)} 处拼音注音，如 {' '.join(found[:5])}"))
-    return _PINYIN.sub("", text)
+        removed.append(Removed("pinyin", f"{len(found)} 处拼音注音，如 {' '.join(f.strip() for f in found[:5])}"))
+    return text
 
 
 def join_pagination_prefixes(lines: list[str], removed: list[Removed]) -> list[str]:

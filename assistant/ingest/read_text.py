@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from assistant.ingest.encoding import decode_bytes
+from assistant.ingest.script import replace_surrogates
 from assistant.models import RawDocument, ReadError
 
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|(?=[^\s#\x00-\x7f]))(.*?)(?:[ \t]+#+)?[ \t]*$")
 _JSONL_TEXT_KEYS = ("text", "content")
 _JSONL_RESERVED = frozenset({"id", "title", *_JSONL_TEXT_KEYS})
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def normalize_newlines(text: str) -> str:
@@ -130,6 +132,11 @@ def _jsonl_document(path: Path, line: str, line_no: int) -> RawDocument:
         raise ValueError(f"第 {line_no} 行的 JSON 嵌套过深，已跳过") from None
     if not isinstance(record, dict):
         raise ValueError(f"第 {line_no} 行不是 JSON 对象，已跳过")
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            record = _replace_lone_surrogates(record)
+        except RecursionError:
+            raise ValueError(f"第 {line_no} 行的 JSON 嵌套过深，已跳过") from None
     body = _jsonl_text(record)
     if body is None:
         raise ValueError(f"第 {line_no} 行缺少 text/content 文本字段，已跳过")
@@ -145,6 +152,19 @@ def _jsonl_document(path: Path, line: str, line_no: int) -> RawDocument:
         metadata={k: v for k, v in record.items() if k not in _JSONL_RESERVED},
         fmt="jsonl",
     )
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    """Lone surrogates ("\\ud800" escapes, valid JSON but not Unicode text) become U+FFFD.
+
+    They cannot be encoded as UTF-8, so SQLite, OpenCC and every writer would fail on them."""
+    if isinstance(value, str):
+        return replace_surrogates(value)
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _jsonl_text(record: dict[str, Any]) -> str | None:

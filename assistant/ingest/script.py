@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
 _S2T = opencc.OpenCC("s2t")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates → U+FFFD. They come from "\\ud800" JSON escapes or undecodable command-line
+    bytes, are not text, and cannot be encoded as UTF-8 (OpenCC, SQLite and every writer fail)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def to_simplified(text: str) -> str:
     """Traditional (or mixed) Chinese → simplified, phrase-aware (OpenCC t2s)."""
-    return _T2S.convert(text) if text else text
+    if not text:
+        return text
+    try:
+        return _T2S.convert(text)
+    except UnicodeEncodeError:  # lone surrogates
+        return _T2S.convert(replace_surrogates(text))
 
 
 @lru_cache(maxsize=65536)
