@@ -81,7 +81,7 @@ class SearchIndex:
 
     # ---- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | None = None, signals=SIGNALS,
-               weights: dict | None = None, method: str = "weighted", collapse: bool = True) -> list[Hit]:
+               weights: dict | None = None, method: str | None = None, collapse: bool = True) -> list[Hit]:
         """Hybrid search; `signals` may name a single signal (for evaluation)."""
         q = parse_query(query)
         if not q.text or self.n == 0:
