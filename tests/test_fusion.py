@@ -1,0 +1,107 @@
+"""Fusion: pure functions checked against hand-computed values, and the fused default on a real slice.
+
+Hand example used throughout:
+    a = {1: 3.0, 2: 1.0}          min–max {1: 1, 2: 0}     z-score (mean 2, std 1) {1: 1, 2: -1}
+    b = {2: 4.0, 3: 2.0}          min–max {2: 1, 3: 0}     z-score (mean 3, std 1) {2: 1, 3: -1}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.search import fusion
+
+A = {1: 3.0, 2: 1.0}
+B = {2: 4.0, 3: 2.0}
+W = {"a": 0.25, "b": 0.75}
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def approx(d: dict) -> dict:
+    return {k: pytest.approx(v) for k, v in d.items()}
+
+
+def test_normalisers():
+    assert fusion.minmax(A) == approx({1: 1.0, 2: 0.0})
+    assert fusion.zscore(B) == approx({2: 1.0, 3: -1.0})
+    assert fusion.zscore({5: 2.0, 6: 2.0}) == {5: 0.0, 6: 0.0}  # no spread: no information
+    assert fusion.minmax({5: 2.0}) == {5: 1.0}
+    assert fusion.zscore({}) == {} and fusion.minmax({}) == {}
+
+
+def test_minmax_sum_missing_is_zero():
+    # row 1: .25·1 + .75·0 ; row 2: .25·0 + .75·1 ; row 3: 0 + .75·0
+    fused = fusion.fuse({"a": A, "b": B}, W, "minmax")
+    assert fused == approx({1: 0.25, 2: 0.75, 3: 0.0})
+
+
+def test_zsum_missing_gets_the_signals_lowest_z():
+    # row 1: .25·1 + .75·(−1) = −0.5 ; row 2: .25·(−1) + .75·1 = 0.5 ; row 3: .25·(−1) + .75·(−1) = −1
+    fused = fusion.fuse({"a": A, "b": B}, W, "zsum")
+    assert fused == approx({1: -0.5, 2: 0.5, 3: -1.0})
+
+
+def test_zmnz_multiplies_by_number_of_signals_that_retrieved_the_row():
+    # zsum × count: row 1 −0.5·1, row 2 0.5·2, row 3 −1·1
+    fused = fusion.fuse({"a": A, "b": B}, W, "zmnz")
+    assert fused == approx({1: -0.5, 2: 1.0, 3: -1.0})
+    # a zero-weight signal adds nothing to the sum but still counts as agreement
+    fused = fusion.fuse({"a": A, "b": B, "c": {1: 9.0}}, {**W, "c": 0.0}, "zmnz")
+    assert fused == approx({1: -1.0, 2: 1.0, 3: -1.0})
+
+
+def test_rrf_hand_values():
+    fused = fusion.fuse({"a": A, "b": B}, {"a": 1.0, "b": 1.0}, "rrf")
+    assert fused == approx({1: 1 / 61, 2: 1 / 62 + 1 / 61, 3: 1 / 62})
+
+
+def test_zscore_fusion_ignores_each_signals_scale_and_offset():
+    """BM25 scores (0–30) and cosines (0.6–0.9) live on different scales; z-scores remove that."""
+    scaled = {row: 10 * s + 3 for row, s in B.items()}
+    for method in ("zsum", "zmnz", "minmax"):
+        assert fusion.fuse({"a": A, "b": scaled}, W, method) == approx(fusion.fuse({"a": A, "b": B}, W, method))
+
+
+def test_default_is_zmnz_with_default_weights():
+    signals = {"bm25_words": {1: 5.0, 2: 4.0}, "bm25_bigrams": {2: 9.0, 3: 1.0}, "dense": {1: 0.8, 3: 0.7, 4: 0.5}}
+    assert fusion.DEFAULT_METHOD == "zmnz"
+    assert fusion.fuse(signals) == fusion.weighted(signals, fusion.DEFAULT_WEIGHTS, "zscore", mnz=True)
+    # overriding one weight keeps the others at their defaults
+    assert fusion.fuse(signals, {"bm25_words": 0.5}) == fusion.weighted(
+        signals, {**fusion.DEFAULT_WEIGHTS, "bm25_words": 0.5}, "zscore", mnz=True)
+    assert fusion.fuse({}) == {}
+
+
+def test_unknown_method_is_refused_in_chinese():
+    with pytest.raises(ValueError, match="未知的融合方法"):
+        fusion.fuse({"a": A}, None, "combmax")
+
+
+@pytest.mark.skipif(not (SHARED / "data/retrieval/cmrc2018/cmrc2018_dev.squad.json").exists(),
+                    reason="CMRC 2018 data not present")
+def test_fused_default_beats_each_signal_on_a_real_cmrc_slice(tmp_path):
+    """80 CMRC dev passages, all their questions, real tokenizer + m3e-small + FAISS, end to end."""
+    from assistant.config import Settings
+    from assistant.search import evaluate as ev
+    from assistant.search.engine import SIGNALS, open_index
+    from assistant.search.ingest import ingest
+
+    data = json.loads((SHARED / "data/retrieval/cmrc2018/cmrc2018_dev.squad.json").read_text(encoding="utf-8"))
+    paragraphs = [p for article in data["data"] for p in article["paragraphs"]][::10][:80]
+    corpus = tmp_path / "slice.jsonl"
+    corpus.write_text("\n".join(json.dumps({"id": p["id"], "title": p["id"], "text": p["context"]}, ensure_ascii=False)
+                                for p in paragraphs), encoding="utf-8")
+    queries = [(qa["id"], qa["question"], frozenset([p["id"]])) for p in paragraphs for qa in p["qas"]]
+    settings = Settings(index_dir=tmp_path / "index")
+    ingest([corpus], settings)
+    index = open_index(tmp_path / "index", settings)
+    eval_set = ev.EvalSet("slice", corpus, queries, "doc")
+    candidates = ev.collect_signals(index, queries)
+    ids = index.row_ids()
+    mrr = {mode: ev.score_mode(eval_set, ids, queries, candidates, (mode,))["MRR@10"] for mode in SIGNALS}
+    fused = ev.score_mode(eval_set, ids, queries, candidates, SIGNALS)["MRR@10"]
+    assert len(queries) > 200
+    assert all(fused > single for single in mrr.values()), (fused, mrr)
