@@ -127,7 +127,7 @@ def schedule(full: Run, rng: random.Random) -> list[tuple[str, str, float]]:
     windows = {
         "start": full.seconds,
         "vectors": full.vectors_done_at - full.vectors_at,
-        "written": (full.published_at - full.vectors_done_at) * 2,  # the second run writes more
+        "written": max(full.published_at - full.vectors_done_at, 0.1) * 2,  # the second run writes more
     }
     plan = [("first", "start", 1), ("first", "vectors", 1), ("first", "written", 1),
             ("second", "start", 1), ("second", "vectors", 2), ("second", "written", 3)]

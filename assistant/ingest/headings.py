@@ -76,7 +76,7 @@ def classify(line: str, next_line: str | None, in_article: bool) -> list[Line]:
     number, rest = line[: m.end()].strip(), line[m.end():].strip()
     if style != "yishi" and len(rest) <= 50 and rest[-1] not in _END_PUNCT and "。" not in rest:
         return [Line(rest, True, style, number)]
-    if len(rest) <= 40 and rest.endswith("。") and rest.count("。") == 1 and _leads_body(next_line):
+    if 1 < len(rest) <= 40 and rest.endswith("。") and rest.count("。") == 1 and _leads_body(next_line):
         return [Line(rest[:-1], True, style, number)]
     runin = _SENTENCE.match(rest) or (style != "yishi" and _SPACE_RUNIN.match(rest))
     limit = 30 if style == "yishi" else 40

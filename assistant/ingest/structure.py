@@ -29,7 +29,8 @@ def parse_raw(raw: RawDocument) -> Document:
             pairs[0] = (pairs[0][0][len(pairs[0][1]) - len(rest):], rest)
             pairs = [p for p in pairs if p[1]]
     body_text = "\n".join(s for _, s in pairs)
-    doctype = meta.doctype_of(title, body_text) or raw.metadata.get("doctype")
+    declared = raw.metadata.get("doctype")  # a JSONL field: any JSON value
+    doctype = meta.doctype_of(title, body_text) or (declared.strip() or None if isinstance(declared, str) else None)
     lines = _classify_all(pairs, _hint_levels(raw))
     paragraphs = _build_paragraphs(lines, doctype)
     simple_lines = [s for _, s in pairs]
