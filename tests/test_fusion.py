@@ -39,16 +39,17 @@ def test_minmax_sum_missing_is_zero():
 
 def test_zsum_missing_gets_the_signals_lowest_z():
     # row 1: .25·1 + .75·(−1) = −0.5 ; row 2: .25·(−1) + .75·1 = 0.5 ; row 3: .25·(−1) + .75·(−1) = −1
-    fused = fusion.fuse({"a": A, "b": B}, W, "zsum")
-    assert fused == approx({1: -0.5, 2: 0.5, 3: -1.0})
+    assert fusion.weighted({"a": A, "b": B}, W, "zscore") == approx({1: -0.5, 2: 0.5, 3: -1.0})
+    # fuse() shifts so the weakest candidate is 0: +1
+    assert fusion.fuse({"a": A, "b": B}, W, "zsum") == approx({1: 0.5, 2: 1.5, 3: 0.0})
 
 
 def test_zmnz_multiplies_by_number_of_signals_that_retrieved_the_row():
-    # zsum × count: row 1 −0.5·1, row 2 0.5·2, row 3 −1·1
-    fused = fusion.fuse({"a": A, "b": B}, W, "zmnz")
-    assert fused == approx({1: -0.5, 2: 1.0, 3: -1.0})
-    # a zero-weight signal adds nothing to the sum but still counts as agreement
-    fused = fusion.fuse({"a": A, "b": B, "c": {1: 9.0}}, {**W, "c": 0.0}, "zmnz")
+    # zsum × count: row 1 −0.5·1, row 2 0.5·2, row 3 −1·1 ; then shifted by +1
+    assert fusion.weighted({"a": A, "b": B}, W, "zscore", mnz=True) == approx({1: -0.5, 2: 1.0, 3: -1.0})
+    assert fusion.fuse({"a": A, "b": B}, W, "zmnz") == approx({1: 0.5, 2: 2.0, 3: 0.0})
+    # a zero-weight signal adds nothing to the sum but still counts as agreement: row 1 −0.5·2
+    fused = fusion.weighted({"a": A, "b": B, "c": {1: 9.0}}, {**W, "c": 0.0}, "zscore", mnz=True)
     assert fused == approx({1: -1.0, 2: 1.0, 3: -1.0})
 
 
@@ -67,10 +68,12 @@ def test_zscore_fusion_ignores_each_signals_scale_and_offset():
 def test_default_is_zmnz_with_default_weights():
     signals = {"bm25_words": {1: 5.0, 2: 4.0}, "bm25_bigrams": {2: 9.0, 3: 1.0}, "dense": {1: 0.8, 3: 0.7, 4: 0.5}}
     assert fusion.DEFAULT_METHOD == "zmnz"
-    assert fusion.fuse(signals) == fusion.weighted(signals, fusion.DEFAULT_WEIGHTS, "zscore", mnz=True)
+    expected = fusion.weighted(signals, fusion.DEFAULT_WEIGHTS, "zscore", mnz=True)
+    assert fusion.fuse(signals) == approx(fusion.shift_to_zero(expected))
+    assert min(fusion.fuse(signals).values()) == 0.0
     # overriding one weight keeps the others at their defaults
-    assert fusion.fuse(signals, {"bm25_words": 0.5}) == fusion.weighted(
-        signals, {**fusion.DEFAULT_WEIGHTS, "bm25_words": 0.5}, "zscore", mnz=True)
+    assert fusion.fuse(signals, {"bm25_words": 0.5}) == approx(fusion.shift_to_zero(fusion.weighted(
+        signals, {**fusion.DEFAULT_WEIGHTS, "bm25_words": 0.5}, "zscore", mnz=True)))
     assert fusion.fuse({}) == {}
 
 

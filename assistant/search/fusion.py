@@ -7,7 +7,9 @@ Default (`zmnz`, chosen from measurements, see README 检索融合 and benchmark
    a BM25 hit on rare names, say — keeps a large value, while a flat list stays small;
 2. a row that a signal did not retrieve gets that signal's lowest candidate z;
 3. fused = (Σ weight × z) × (number of signals that retrieved the row)  — CombMNZ:
-   agreement between signals is rewarded. A signal with weight 0 still counts there.
+   agreement between signals is rewarded. A signal with weight 0 still counts there;
+4. the result is shifted so that the weakest candidate scores 0 (order unchanged; callers
+   that divide by the top score get values in [0, 1]).
 
 Weights default to dense 0.8, character-bigram BM25 0.2, word BM25 0 (it acts only
 through the agreement count). Other methods, kept for comparison and for `--fusion`
@@ -18,6 +20,7 @@ min–max normalised, missing = 0, weighted sum) and `rrf` (weighted reciprocal 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Mapping
 
 DEFAULT_WEIGHTS = {"bm25_words": 0.0, "bm25_bigrams": 0.2, "dense": 0.8}
@@ -63,8 +66,9 @@ def weighted(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, f
         for row in union:
             fused[row] += w * normed.get(row, floor)
     if mnz:
+        counts = Counter(row for scores in signals.values() for row in scores)
         for row in union:
-            fused[row] *= sum(1 for scores in signals.values() if row in scores)
+            fused[row] *= counts[row]
     return fused
 
 
@@ -79,15 +83,21 @@ def rrf(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, float]
     return fused
 
 
+def shift_to_zero(fused: dict[int, float]) -> dict[int, float]:
+    """Subtract the lowest fused score: same order, scores ≥ 0, the weakest candidate at 0."""
+    if not fused:
+        return fused
+    low = min(fused.values())
+    return {row: s - low for row, s in fused.items()}
+
+
 def fuse(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, float] | None = None,
          method: str | None = None) -> dict[int, float]:
     """Fused score of every candidate row; `weights` override DEFAULT_WEIGHTS per signal."""
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     method = method or DEFAULT_METHOD
-    if method == "zmnz":
-        return weighted(signals, weights, "zscore", mnz=True)
-    if method == "zsum":
-        return weighted(signals, weights, "zscore")
+    if method in ("zmnz", "zsum"):
+        return shift_to_zero(weighted(signals, weights, "zscore", mnz=method == "zmnz"))
     if method in ("minmax", "weighted"):  # "weighted": the earlier name of the min–max method
         return weighted(signals, weights, "minmax")
     if method == "rrf":
