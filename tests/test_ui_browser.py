@@ -278,3 +278,13 @@ def test_short_load_run_has_no_errors(server):
     assert report["search"]["n"] > 0 and report["requests"] == report["search"]["n"] + report["compose"]["n"]
     with pytest.raises(SystemExit):
         load_test.run_load("http://192.0.2.1:7860/", clients=1, seconds=1)  # loopback only
+
+
+def test_api_reports_user_errors_in_chinese(server):
+    from gradio_client import Client
+
+    client = Client(server["url"], verbose=False)
+    with pytest.raises(Exception, match="文种|模板"):
+        client.predict("不存在的文种", "测试", api_name="/compose")
+    with pytest.raises(Exception, match="主题"):
+        client.predict("工作总结", "  ", api_name="/compose")

@@ -5,19 +5,35 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.export.outline_json import outline_to_dict
-from assistant.search.engine import Filters
 from assistant.search.present import hit_json
 from assistant.ui.draft_page import split_keywords
-from assistant.ui.service import Service
+from assistant.ui.search_page import make_filters
+from assistant.ui.service import Service, UserError
+
+
+def _user_errors(fn):
+    """Problems the caller can fix reach gradio_client as their Chinese message (gr.Error)."""
+    import functools
+
+    import gradio as gr
+
+    from assistant.compose import TemplateError
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (UserError, TemplateError, ValueError) as err:
+            raise gr.Error(str(err)) from err
+
+    return wrapper
 
 
 def make_api(service: Service):
     def search(query: str, k: int = 10, doctype: str = "", role: str = "", year_from: int = 0, year_to: int = 0,
                org: str = "", source: str = "") -> list[dict]:
         """检索先例段落。doctype/role 可用逗号分隔多个；年份 0 表示不限。返回命中段落列表。"""
-        filters = Filters(doctype=tuple(split_keywords(doctype)) or None, role=tuple(split_keywords(role)) or None,
-                          year_from=int(year_from) or None, year_to=int(year_to) or None,
-                          org=org.strip() or None, source=source.strip() or None)
+        filters = make_filters(split_keywords(doctype), split_keywords(role), year_from, year_to, org, source)
         return [hit_json(h) for h in service.search(query, int(k), filters)]
 
     def compose(doctype: str, topic: str, org: str = "", year: int = 0, keywords: str = "",
@@ -27,4 +43,4 @@ def make_api(service: Service):
                                   int(alternatives))
         return outline_to_dict(outline)
 
-    return search, compose
+    return _user_errors(search), _user_errors(compose)
