@@ -134,6 +134,8 @@ def mrr(prepared, keys, fuse) -> float:
         f = fuse(m, got)
         seen: list[str] = []
         for t in np.lexsort((rows, -f))[:50]:
+            if not np.isfinite(f[t]):
+                break
             key = keys[rows[t]]
             if key not in seen:
                 seen.append(key)
@@ -148,6 +150,9 @@ def mrr(prepared, keys, fuse) -> float:
 def combiner(kind: str, w):
     if kind == "sum":
         return lambda m, got: m @ w
+    if kind.startswith("single"):  # one signal alone: only the rows it retrieved, as the engine ranks them
+        j = int(kind[6:])
+        return lambda m, got: np.where(got[:, j], m[:, j], -np.inf)
     if kind == "mnz":
         return lambda m, got: (m @ w) * got.sum(1)
     k = int(kind[3:])  # rrfK over rank matrices
@@ -175,7 +180,7 @@ def main() -> None:
                                      for name, (d, scope) in scopes.items()}
             prepared = cache[norm, fill]
             if (norm, fill) == ("minmax", False):  # single signals: order does not depend on normalisation
-                single = {name: [max(mrr(p, scopes[name][0].keys, combiner("sum", np.eye(3)[j])) for j in range(3))
+                single = {name: [max(mrr(p, scopes[name][0].keys, combiner(f"single{j}", None)) for j in range(3))
                                  for p in prepared[name]] for name in scopes}
             scored = []
             for w in GRID:
