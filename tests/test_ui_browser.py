@@ -288,3 +288,32 @@ def test_api_reports_user_errors_in_chinese(server):
         client.predict("不存在的文种", "测试", api_name="/compose")
     with pytest.raises(Exception, match="主题"):
         client.predict("工作总结", "  ", api_name="/compose")
+
+
+def test_search_and_compose_work_while_a_corpus_is_indexing(page, server, tmp_path):
+    """Runs last: it adds the bundled policy documents to the shared index."""
+    import zipfile
+
+    archive = tmp_path / "政策文件.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted((ROOT / "corpus" / "policies").glob("*.txt")):
+            if path.name not in POLICIES:
+                zf.write(path, f"政策/{path.name}")
+    page.get_by_role("tab", name="语料库").click()
+    page.set_input_files("#gw-upload input[type=file]", [str(archive)])
+    page.wait_for_function("() => document.querySelector('#gw-upload').innerText.includes('政策文件')")
+    page.click("#gw-ingest")
+    page.wait_for_selector("#gw-ingest-progress progress")
+    job = server["service"].job()
+    page.get_by_role("tab", name="检索").click()
+    search(page, "医德医风 三好一满意")
+    assert page.locator("#gw-results .gw-hit").count() > 0
+    page.get_by_role("tab", name="起草").click()
+    page.fill("#gw-topic textarea", "行风建设")
+    page.click("#gw-compose")
+    page.wait_for_function("() => document.querySelector('#gw-draft-status').innerText.includes('已生成')")
+    assert not job.finished, "入库在检索和起草完成前就结束了，本测试没有测到并发"
+    page.get_by_role("tab", name="语料库").click()
+    page.wait_for_function("() => document.querySelector('#gw-ingest-progress').innerText.includes('入库完成')",
+                           timeout=600_000)
+    assert "失败" not in page.inner_text("#gw-ingest-results")
