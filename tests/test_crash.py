@@ -60,7 +60,6 @@ def run_ingest(paths: list[Path], index_dir: Path, kill: tuple[str, float] | Non
     Windows: "start" (the process start), "vectors" (vector stage begins), "written" (all vectors
     committed). Progress lines are read as they are written, so windows open on the real events.
     """
-    total = None
     started = time.perf_counter()
     proc = subprocess.Popen([*gongwen(), "ingest", *map(str, paths), "--index", str(index_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
@@ -70,7 +69,6 @@ def run_ingest(paths: list[Path], index_dir: Path, kill: tuple[str, float] | Non
     err = bytearray()
 
     def read_stderr() -> None:
-        nonlocal total
         while chunk := os.read(proc.stderr.fileno(), 4096):
             err.extend(chunk)
             now = time.perf_counter() - started
@@ -107,8 +105,9 @@ def run_ingest(paths: list[Path], index_dir: Path, kill: tuple[str, float] | Non
     killed = False
     if kill is not None:
         window, delay = kill
-        if seen[window].wait(timeout=120):
-            time.sleep(delay)
+        while not seen[window].wait(0.005) and proc.poll() is None:
+            pass
+        time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed = True
