@@ -7,6 +7,9 @@ The first run caches, per query, every signal's exact score for the union of eac
 top-300 rows (plus, for the heading set, every row of the heading's own report) in
 benchmarks/out/eval/<set>/candidates.npz (numpy arrays, no pickle); later runs read it.
 
+Normalisations: "zscore" is (s − mean) / std with missing rows at the list's lowest z;
+"zmin" is (s − min) / max(std, floor) with missing rows at 0 — the default's (fusion.zscale).
+
 Scopes: cmrc (whole index), headings-report (the heading's own report only — the well-posed
 form of the heading set), headings-corpus (all reports; judgements incomplete, see
 assistant/search/evaluate.py). Variants: normalisation (min–max, z-score, divide-by-max,
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import settings_from_env
-from assistant.search import evaluate as ev
+from assistant.search import evaluate as ev, fusion
 from assistant.search.engine import open_index
 from assistant.search.query import parse_query
 from assistant.search.tokenize import char_bigrams
@@ -120,9 +123,10 @@ def prepare(data: Cached, qidx, scope: str, depth: int, norm: str, fill: bool):
                 m[:, j] = r
                 continue
             low, span = {"minmax": (vals.min(), vals.max() - vals.min()), "zscore": (vals.mean(), vals.std()),
+                         "zmin": (vals.min(), max(vals.std(), fusion.STD_FLOOR.get(ev.SIGNALS[j], 0.0))),
                          "max": (0.0, vals.max())}[norm]
             v = (s - low) / (span or 1.0)
-            floor = 0.0 if norm == "minmax" else v[c].min()
+            floor = 0.0 if norm in ("minmax", "zmin") else v[c].min()
             m[:, j] = v if fill else np.where(c, v, floor)
         out.append((rows, m, got, data.queries[i][2]))
     return out
@@ -170,6 +174,7 @@ def main() -> None:
     halves = {name: (range(0, len(d.queries), 2), range(1, len(d.queries), 2)) for name, (d, _s) in scopes.items()}
     designs = [("minmax", False, "sum"), ("minmax", True, "sum"), ("minmax", False, "mnz"),
                ("zscore", False, "sum"), ("zscore", True, "sum"), ("zscore", False, "mnz"), ("zscore", True, "mnz"),
+               ("zmin", False, "mnz"),
                ("max", False, "sum"), ("rank", False, "rrf60"), ("rank", False, "rrf20"), ("rank", False, "rrf5")]
     best_overall = None
     for depth in map(int, args.depths.split(",")):

@@ -1,8 +1,8 @@
-"""Fusion: pure functions checked against hand-computed values, and the fused default on a real slice.
+"""Fusion: pure functions checked against hand-computed values, and the fused default on real data.
 
-Hand example used throughout:
-    a = {1: 3.0, 2: 1.0}          min–max {1: 1, 2: 0}     z-score (mean 2, std 1) {1: 1, 2: -1}
-    b = {2: 4.0, 3: 2.0}          min–max {2: 1, 3: 0}     z-score (mean 3, std 1) {2: 1, 3: -1}
+Hand example used throughout (population std of two values 2 apart is 1):
+    a = {1: 3.0, 2: 1.0}          min–max {1: 1, 2: 0}     zscale (s − min)/std {1: 2, 2: 0}
+    b = {2: 4.0, 3: 2.0}          min–max {2: 1, 3: 0}     zscale               {2: 2, 3: 0}
 """
 
 from __future__ import annotations
@@ -25,10 +25,19 @@ def approx(d: dict) -> dict:
 
 def test_normalisers():
     assert fusion.minmax(A) == approx({1: 1.0, 2: 0.0})
-    assert fusion.zscore(B) == approx({2: 1.0, 3: -1.0})
-    assert fusion.zscore({5: 2.0, 6: 2.0}) == {5: 0.0, 6: 0.0}  # no spread: no information
+    assert fusion.zscale(B) == approx({2: 2.0, 3: 0.0})
+    assert fusion.zscale({5: 2.0, 6: 2.0}) == {5: 0.0, 6: 0.0}  # no spread: no information
     assert fusion.minmax({5: 2.0}) == {5: 1.0}
-    assert fusion.zscore({}) == {} and fusion.minmax({}) == {}
+    assert fusion.zscale({}) == {} and fusion.minmax({}) == {}
+
+
+def test_zscale_floor_keeps_a_flat_dense_list_flat():
+    """Two cosines 0.005 apart: std 0.0025, divided by the 0.02 floor instead -> 0.25, not 2."""
+    flat = {1: 0.8075, 2: 0.8025}
+    assert fusion.zscale(flat) == approx({1: 2.0, 2: 0.0})
+    assert fusion.zscale(flat, fusion.STD_FLOOR["dense"]) == approx({1: 0.25, 2: 0.0})
+    fused = fusion.fuse({"dense": flat, "bm25_bigrams": {3: 10.0, 4: 8.0}}, None, "zsum")
+    assert fused == approx({1: 0.8 * 0.25, 2: 0.0, 3: 0.2 * 2.0, 4: 0.0})
 
 
 def test_minmax_sum_missing_is_zero():
@@ -37,20 +46,17 @@ def test_minmax_sum_missing_is_zero():
     assert fused == approx({1: 0.25, 2: 0.75, 3: 0.0})
 
 
-def test_zsum_missing_gets_the_signals_lowest_z():
-    # row 1: .25·1 + .75·(−1) = −0.5 ; row 2: .25·(−1) + .75·1 = 0.5 ; row 3: .25·(−1) + .75·(−1) = −1
-    assert fusion.weighted({"a": A, "b": B}, W, "zscore") == approx({1: -0.5, 2: 0.5, 3: -1.0})
-    # fuse() shifts so the weakest candidate is 0: +1
+def test_zsum_hand_values():
+    # row 1: .25·2 ; row 2: .25·0 + .75·2 ; row 3: .75·0
     assert fusion.fuse({"a": A, "b": B}, W, "zsum") == approx({1: 0.5, 2: 1.5, 3: 0.0})
 
 
 def test_zmnz_multiplies_by_number_of_signals_that_retrieved_the_row():
-    # zsum × count: row 1 −0.5·1, row 2 0.5·2, row 3 −1·1 ; then shifted by +1
-    assert fusion.weighted({"a": A, "b": B}, W, "zscore", mnz=True) == approx({1: -0.5, 2: 1.0, 3: -1.0})
-    assert fusion.fuse({"a": A, "b": B}, W, "zmnz") == approx({1: 0.5, 2: 2.0, 3: 0.0})
-    # a zero-weight signal adds nothing to the sum but still counts as agreement: row 1 −0.5·2
-    fused = fusion.weighted({"a": A, "b": B, "c": {1: 9.0}}, {**W, "c": 0.0}, "zscore", mnz=True)
-    assert fused == approx({1: -1.0, 2: 1.0, 3: -1.0})
+    # zsum × count: row 1 0.5·1, row 2 1.5·2, row 3 0·1
+    assert fusion.fuse({"a": A, "b": B}, W, "zmnz") == approx({1: 0.5, 2: 3.0, 3: 0.0})
+    # a zero-weight signal adds nothing to the sum but still counts as agreement: row 1 0.5·2
+    fused = fusion.fuse({"a": A, "b": B, "c": {1: 9.0}}, {**W, "c": 0.0}, "zmnz")
+    assert fused == approx({1: 1.0, 2: 3.0, 3: 0.0})
 
 
 def test_rrf_hand_values():
@@ -58,8 +64,8 @@ def test_rrf_hand_values():
     assert fused == approx({1: 1 / 61, 2: 1 / 62 + 1 / 61, 3: 1 / 62})
 
 
-def test_zscore_fusion_ignores_each_signals_scale_and_offset():
-    """BM25 scores (0–30) and cosines (0.6–0.9) live on different scales; z-scores remove that."""
+def test_fusion_ignores_each_signals_scale_and_offset():
+    """BM25 scores (0–30) and cosines (0.6–0.9) live on different scales; the normalisation removes that."""
     scaled = {row: 10 * s + 3 for row, s in B.items()}
     for method in ("zsum", "zmnz", "minmax"):
         assert fusion.fuse({"a": A, "b": scaled}, W, method) == approx(fusion.fuse({"a": A, "b": B}, W, method))
@@ -68,12 +74,12 @@ def test_zscore_fusion_ignores_each_signals_scale_and_offset():
 def test_default_is_zmnz_with_default_weights():
     signals = {"bm25_words": {1: 5.0, 2: 4.0}, "bm25_bigrams": {2: 9.0, 3: 1.0}, "dense": {1: 0.8, 3: 0.7, 4: 0.5}}
     assert fusion.DEFAULT_METHOD == "zmnz"
-    expected = fusion.weighted(signals, fusion.DEFAULT_WEIGHTS, "zscore", mnz=True)
-    assert fusion.fuse(signals) == approx(fusion.shift_to_zero(expected))
-    assert min(fusion.fuse(signals).values()) == 0.0
+    fused = fusion.fuse(signals)
+    assert fused == fusion.weighted(signals, fusion.DEFAULT_WEIGHTS, "zscale", mnz=True)
+    assert min(fused.values()) >= 0.0
     # overriding one weight keeps the others at their defaults
-    assert fusion.fuse(signals, {"bm25_words": 0.5}) == approx(fusion.shift_to_zero(fusion.weighted(
-        signals, {**fusion.DEFAULT_WEIGHTS, "bm25_words": 0.5}, "zscore", mnz=True)))
+    assert fusion.fuse(signals, {"bm25_words": 0.5}) == fusion.weighted(
+        signals, {**fusion.DEFAULT_WEIGHTS, "bm25_words": 0.5}, "zscale", mnz=True)
     assert fusion.fuse({}) == {}
 
 

@@ -2,18 +2,19 @@
 
 Default (`zmnz`, chosen from measurements, see README 检索融合 and benchmarks/fusion_variants.py):
 
-1. each signal's scores are z-scored over that signal's own candidates
-   (z = (s − mean) / std), so a candidate that stands far above the rest of its list —
-   a BM25 hit on rare names, say — keeps a large value, while a flat list stays small;
-2. a row that a signal did not retrieve gets that signal's lowest candidate z;
-3. fused = (Σ weight × z) × (number of signals that retrieved the row)  — CombMNZ:
-   agreement between signals is rewarded. A signal with weight 0 still counts there;
-4. the result is shifted so that the weakest candidate scores 0 (order unchanged; callers
-   that divide by the top score get values in [0, 1]).
+1. each signal's scores are rescaled over that signal's own candidates as
+   (s − lowest) / standard deviation — like min–max, but divided by the spread of the whole
+   list instead of its range, so a candidate that stands far above the rest of its list (a BM25
+   hit on rare names, say) keeps a large value while a flat list stays small (dense cosines
+   are divided by at least 0.02, STD_FLOOR);
+2. a row that a signal did not retrieve gets 0 from it (the level of its weakest candidate);
+3. fused = (Σ weight × scaled score) × (number of signals that retrieved the row) — CombMNZ:
+   agreement between signals is rewarded. A signal with weight 0 still counts there.
+All values are ≥ 0, so callers that divide by the top score get values in [0, 1].
 
 Weights default to dense 0.8, character-bigram BM25 0.2, word BM25 0 (it acts only
-through the agreement count). Other methods, kept for comparison and for `--fusion`
-overrides: `zsum` (z-scores without the agreement factor), `minmax` (the earlier default:
+through the agreement count). Other methods, kept for comparison and for overrides:
+`zsum` (the same scaling without the agreement factor), `minmax` (the earlier default:
 min–max normalised, missing = 0, weighted sum) and `rrf` (weighted reciprocal rank fusion).
 """
 
@@ -26,6 +27,11 @@ from typing import Mapping
 DEFAULT_WEIGHTS = {"bm25_words": 0.0, "bm25_bigrams": 0.2, "dense": 0.8}
 DEFAULT_METHOD = "zmnz"
 METHODS = ("zmnz", "zsum", "minmax", "rrf")
+# Smallest spread a signal's candidate list is scaled by. Cosines of m3e-small differ by a few
+# thousandths between near-identical paragraphs; without a floor a list of 90 copies at 0.8075
+# and 10 at 0.8025 scales that 0.005 gap to 3.5 units (seen with a word-salad file in the
+# hostile-input test). BM25 scores have no fixed scale, so they get no floor.
+STD_FLOOR = {"dense": 0.02}
 
 
 def minmax(scores: Mapping[int, float]) -> dict[int, float]:
@@ -37,38 +43,32 @@ def minmax(scores: Mapping[int, float]) -> dict[int, float]:
     return {row: (s - low) / span if span > 0 else 1.0 for row, s in scores.items()}
 
 
-def zscore(scores: Mapping[int, float]) -> dict[int, float]:
-    """(s − mean) / std (population std); every score 0.0 when they are all equal."""
+def zscale(scores: Mapping[int, float], floor: float = 0.0) -> dict[int, float]:
+    """(s − min) / max(std, floor) (population std); all 0.0 when that divisor is 0."""
     if not scores:
         return {}
     values = list(scores.values())
     mean = math.fsum(values) / len(values)
-    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
-    return {row: (s - mean) / std if std > 0 else 0.0 for row, s in scores.items()}
+    spread = max(math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values)), floor)
+    low = min(values)
+    return {row: (s - low) / spread if spread > 0 else 0.0 for row, s in scores.items()}
 
 
 def weighted(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, float],
              norm: str = "minmax", mnz: bool = False) -> dict[int, float]:
-    """Σ weight × normalised score over the union of candidates (× number of signals with mnz).
+    """Σ weight × normalised score over the union of candidates (× number of signals with `mnz`).
 
-    A row missing from a signal gets that signal's lowest normalised candidate score
-    (0 for min–max). With `mnz` the sum is multiplied by how many signals retrieved the row.
+    `norm` is "minmax" or "zscale"; a row missing from a signal gets 0 from it.
     """
-    normalise = zscore if norm == "zscore" else minmax
-    union = set().union(*(s.keys() for s in signals.values())) if signals else set()
-    fused = dict.fromkeys(union, 0.0)
+    fused: dict[int, float] = {}
     for name, scores in signals.items():
         w = weights.get(name, 0.0)
-        if w == 0 or not scores:
-            continue
-        normed = normalise(scores)
-        floor = min(normed.values()) if norm == "zscore" else 0.0
-        for row in union:
-            fused[row] += w * normed.get(row, floor)
+        normed = zscale(scores, STD_FLOOR.get(name, 0.0)) if norm == "zscale" else minmax(scores)
+        for row, s in normed.items():
+            fused[row] = fused.get(row, 0.0) + w * s
     if mnz:
         counts = Counter(row for scores in signals.values() for row in scores)
-        for row in union:
-            fused[row] *= counts[row]
+        fused = {row: s * counts[row] for row, s in fused.items()}
     return fused
 
 
@@ -83,21 +83,13 @@ def rrf(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, float]
     return fused
 
 
-def shift_to_zero(fused: dict[int, float]) -> dict[int, float]:
-    """Subtract the lowest fused score: same order, scores ≥ 0, the weakest candidate at 0."""
-    if not fused:
-        return fused
-    low = min(fused.values())
-    return {row: s - low for row, s in fused.items()}
-
-
 def fuse(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, float] | None = None,
          method: str | None = None) -> dict[int, float]:
     """Fused score of every candidate row; `weights` override DEFAULT_WEIGHTS per signal."""
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     method = method or DEFAULT_METHOD
     if method in ("zmnz", "zsum"):
-        return shift_to_zero(weighted(signals, weights, "zscore", mnz=method == "zmnz"))
+        return weighted(signals, weights, "zscale", mnz=method == "zmnz")
     if method in ("minmax", "weighted"):  # "weighted": the earlier name of the min–max method
         return weighted(signals, weights, "minmax")
     if method == "rrf":
