@@ -23,7 +23,9 @@ _SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_PI = re.compile(r"<\?[^<>]{0,500}?\?>|<\?xml[^<>]{0,500}?/?>", re.I)
 _COMMENT = re.compile(r"<!--.{0,2000}?-->", re.S)
-_TAG = re.compile(r"</?[A-Za-z][\w:.-]{0,30}(?:\s[^<>\n]{0,500})?/?>")
+# Any whitespace run may open the attributes (blank lines inside a tag collapse later, and clean() must be
+# idempotent); `(?=(\s+))\1` takes the run whole, without backtracking into it (an atomic group).
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]{0,30}(?:(?=(\s+))\1[^<>\n]{0,500})?/?>")
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
 _TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _PINYIN = re.compile(
