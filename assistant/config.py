@@ -24,7 +24,7 @@ class Settings:
     k1: float = 1.5
     b: float = 0.75
     candidates: int = 100  # per-signal candidates fed to fusion
-    fusion: dict = field(default_factory=dict)  # overrides of fusion weights, e.g. {"bigram": 0.5}
+    fusion: dict = field(default_factory=dict)  # overrides of fusion weights, e.g. {"bm25_bigrams": 0.5}
     max_file_mb: float = 50  # larger files are refused by ingest with a per-file message
 
     def with_(self, **changes) -> "Settings":
