@@ -69,6 +69,9 @@ def clean(text: str) -> CleanResult:
     lines = chrome.remove_chrome(lines, removed)
     for _ in range(4):  # split/join/chrome interact; iterate to a fixed point so clean() is idempotent
         settled = chrome.remove_chrome(join_broken_lines(split_run_together(lines)), removed)
+        if any("<" in ln or "&" in ln for ln in settled):  # a removed line may join a tag's halves ("<a", "本站", ">")
+            text = strip_pinyin(strip_markup("\n".join(settled), removed), removed)
+            settled = [ln for ln in (ln.strip() for ln in text.split("\n")) if ln]
         if settled == lines:
             break
         lines = settled
