@@ -1,10 +1,13 @@
-"""Load test: N concurrent gradio_client clients calling /search (and some /compose) for T seconds.
+"""Load test: N concurrent clients calling /search (and some /compose) of a running app for T seconds.
 
     .venv/bin/python benchmarks/load_test.py --url http://127.0.0.1:7860/ --clients 16 --seconds 60
     .venv/bin/python benchmarks/load_test.py --index index --clients 16 --seconds 60   # starts its own server
 
-Loopback only (refuses other hosts), bounded in clients (≤ 64) and time (≤ 600 s). Prints
-errors, requests, throughput and p50/p95/p99 latency, as JSON with --json.
+Clients speak the app's HTTP API (POST /gradio_api/run/<name>, JSON) by default; `--client gradio`
+uses `gradio_client` instead (heavier on the client side: with 16 of them in one Python process the
+client, not the server, is the bottleneck on 2 cores). Loopback only (refuses other hosts), bounded
+in clients (≤ 64) and time (≤ 600 s). Prints errors, requests, throughput and p50/p95/p99 latency,
+as JSON with --json.
 """
 
 from __future__ import annotations
@@ -31,9 +34,31 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[pos]
 
 
-def run_load(url: str, clients: int = 16, seconds: float = 60, compose_share: float = 0.05, seed: int = 0) -> dict:
+class HttpClient:
+    """The app's plain HTTP API: POST {"data": [...]} to /gradio_api/run/<name>."""
+
+    def __init__(self, url: str):
+        self.url = url.rstrip("/") + "/gradio_api/run/"
+
+    def predict(self, *data, api_name: str):
+        import urllib.request
+
+        request = urllib.request.Request(self.url + api_name.strip("/"), data=json.dumps({"data": data}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            payload = json.load(response)
+        if "error" in payload or "data" not in payload:
+            raise ValueError(str(payload.get("error") or payload)[:200])
+        return payload["data"][0]
+
+
+def run_load(url: str, clients: int = 16, seconds: float = 60, compose_share: float = 0.05, seed: int = 0,
+             client: str = "http") -> dict:
     """Drive the app at `url`; returns counts and latencies (ms)."""
-    from gradio_client import Client
+    if client == "gradio":
+        from gradio_client import Client
+    else:
+        Client = HttpClient  # noqa: N806
 
     host = urlparse(url).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -49,7 +74,7 @@ def run_load(url: str, clients: int = 16, seconds: float = 60, compose_share: fl
     def worker(n: int) -> None:
         rng = random.Random(seed + n)
         try:
-            client = Client(url, verbose=False)
+            api = Client(url) if client == "http" else Client(url, verbose=False)
         except Exception as err:  # counted, not raised: the report must show it
             with lock:
                 errors.append(f"connect: {err}")
@@ -61,10 +86,10 @@ def run_load(url: str, clients: int = 16, seconds: float = 60, compose_share: fl
             t0 = time.perf_counter()
             try:
                 if kind == "search":
-                    result = client.predict(rng.choice(QUERIES), 10, api_name="/search")
+                    result = api.predict(rng.choice(QUERIES), 10, "", "", 0, 0, "", "", api_name="/search")
                     ok = isinstance(result, list)
                 else:
-                    result = client.predict("工作总结", rng.choice(QUERIES), "某县人民政府", 2026, "", 2,
+                    result = api.predict("工作总结", rng.choice(QUERIES), "某县人民政府", 2026, "", 2,
                                             api_name="/compose")
                     ok = isinstance(result, dict) and "sections" in result
                 if not ok:
@@ -86,7 +111,7 @@ def run_load(url: str, clients: int = 16, seconds: float = 60, compose_share: fl
         thread.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - began
     done = latencies["search"] + latencies["compose"]
-    report = {"clients": clients, "seconds": round(elapsed, 1), "requests": len(done), "errors": len(errors),
+    report = {"client": client, "clients": clients, "seconds": round(elapsed, 1), "requests": len(done), "errors": len(errors),
               "error_samples": errors[:5], "throughput_rps": round(len(done) / elapsed, 1) if elapsed else 0.0}
     for kind, values in latencies.items():
         report[kind] = {"n": len(values), "p50_ms": round(percentile(values, 50), 1),
@@ -101,6 +126,7 @@ def main() -> int:
     parser.add_argument("--index", help="start a server in this process over this index instead")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--client", choices=["http", "gradio"], default="http")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     demo = None
@@ -118,7 +144,7 @@ def main() -> int:
         demo = launch(service, port=7877, block=False, quiet=True)
         service.warm()
         url = "http://127.0.0.1:7877/"
-    report = run_load(url, args.clients, args.seconds)
+    report = run_load(url, args.clients, args.seconds, client=args.client)
     if demo is not None:
         demo.close()
     if args.json:

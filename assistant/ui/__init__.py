@@ -53,8 +53,8 @@ def build_app(service):
         for fn, outputs in (search["refresh"], corpus["refresh"], about["refresh"]):
             demo.load(fn, None, outputs, api_visibility="private")
         api_search, api_compose = make_api(service)
-        gr.api(api_search, api_name="search", concurrency_limit=4, concurrency_id="search")
-        gr.api(api_compose, api_name="compose", concurrency_limit=2, concurrency_id="compose")
+        gr.api(api_search, api_name="search", queue=False)
+        gr.api(api_compose, api_name="compose", queue=False)
     demo.queue(default_concurrency_limit=4)
     return demo
 
