@@ -20,7 +20,7 @@ def safe_filename(name: str, max_bytes: int = MAX_BYTES) -> str:
     `max_bytes` in UTF-8 with the suffix kept. An empty result becomes 未命名.
     """
     text = "".join(ch for ch in unicodedata.normalize("NFC", name)
-                   if unicodedata.category(ch) not in ("Cc", "Cf"))  # controls, bidi overrides
+                   if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))  # controls, bidi overrides, lone surrogates
     text = _RESERVED.sub("_", text).replace("..", "_")
     text = re.sub(r"\s+", " ", text)
     stem, dot, suffix = text.rpartition(".")
@@ -29,8 +29,9 @@ def safe_filename(name: str, max_bytes: int = MAX_BYTES) -> str:
     stem = re.sub(r"_+", "_", stem).strip(" ._")
     suffix = f".{suffix}" if suffix else ""
     stem = _cut_bytes(stem or DEFAULT_NAME, max_bytes - len(suffix.encode()) - 1)
-    if _WINDOWS_DEVICES.match(stem):
-        stem += "_"
+    first, dot, rest = stem.partition(".")  # Windows reserves NUL.tar.gz and CON.报告 too
+    if _WINDOWS_DEVICES.match(first.strip()):
+        stem = f"{first}_{dot}{rest}"
     return stem + suffix
 
 
