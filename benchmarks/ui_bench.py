@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import time
@@ -39,7 +38,7 @@ def main() -> int:
     from assistant.search import store
     from assistant.ui import launch
     from assistant.ui.service import Service
-    from test_ui_browser import ARGS, CHROMIUM
+    from test_ui_browser import ARGS, CHROMIUM, free_port
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=ROOT / "index")
@@ -49,9 +48,7 @@ def main() -> int:
     settings = settings_from_env(index_dir=args.index)
     if store.current_generation(args.index) is None:
         raise SystemExit(f"{args.index} 中没有索引：先运行 gongwen ingest corpus/ --index {args.index}")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     service = Service(settings)
     t0 = time.perf_counter()
     demo = launch(service, port=port, block=False, quiet=True)

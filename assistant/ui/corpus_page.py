@@ -42,7 +42,7 @@ def note_rows(notes: list[str]) -> list[list[str]]:
     return [[name, "跳过", reason] for name, _, reason in (note.partition("：") for note in notes)]
 
 
-def follow(service: Service, job: Job):
+def follow(job: Job):
     """Yield progress HTML until the job ends."""
     while not job.finished:
         yield render.progress_html(f"{job.kind} · {job.stage}", job.done, job.total, job.rate)
@@ -74,7 +74,7 @@ def build(service: Service, on_change) -> dict:
         except UserError as err:
             yield render.message_html(str(err), "error"), gr.skip(), gr.skip()
             return
-        for html in follow(service, job):
+        for html in follow(job):
             yield html, gr.skip(), gr.skip()
         if job.error:
             summary = render.message_html(f"{job.kind}失败：{job.error}", "error")

@@ -106,7 +106,7 @@ def build(service: Service, draft_state: gr.State) -> dict:
         def current(state, title_text, texts):
             return drafts.with_texts(state, list(texts), title_text)
 
-        def wire(button, op):
+        def wire(op):
             def handler(state, title_text, *values):
                 fresh = op(current(state, title_text, values[:len(boxes)]), *values[len(boxes):])
                 return fresh, render.preview_html(fresh)
@@ -114,18 +114,18 @@ def build(service: Service, draft_state: gr.State) -> dict:
             return handler
 
         for i, up, down, remove, alt_pick, swap in rows:
-            up.click(wire(up, lambda d, i=i: drafts.move(d, i, -1)), [draft_state, title, *boxes],
+            up.click(wire(lambda d, i=i: drafts.move(d, i, -1)), [draft_state, title, *boxes],
                      [draft_state, preview], api_visibility="private")
-            down.click(wire(down, lambda d, i=i: drafts.move(d, i, 1)), [draft_state, title, *boxes],
+            down.click(wire(lambda d, i=i: drafts.move(d, i, 1)), [draft_state, title, *boxes],
                        [draft_state, preview], api_visibility="private")
-            remove.click(wire(remove, lambda d, i=i: drafts.delete(d, i)), [draft_state, title, *boxes],
+            remove.click(wire(lambda d, i=i: drafts.delete(d, i)), [draft_state, title, *boxes],
                          [draft_state, preview], api_visibility="private")
             if swap is not None:
-                swap.click(wire(swap, lambda d, choice, i=i: drafts.swap_alternative(d, i, int(choice or 0))),
+                swap.click(wire(lambda d, choice, i=i: drafts.swap_alternative(d, i, int(choice or 0))),
                            [draft_state, title, *boxes, alt_pick], [draft_state, preview], api_visibility="private")
-        add_section.click(wire(add_section, lambda d, heading: drafts.add_section(d, heading or "")),
+        add_section.click(wire(lambda d, heading: drafts.add_section(d, heading or "")),
                           [draft_state, title, *boxes, new_heading], [draft_state, preview], api_visibility="private")
-        add_paragraph.click(wire(add_paragraph, drafts.add_paragraph), [draft_state, title, *boxes],
+        add_paragraph.click(wire(drafts.add_paragraph), [draft_state, title, *boxes],
                             [draft_state, preview], api_visibility="private")
 
         def do_export(state, title_text, fmt_value, sources_value, *texts):
