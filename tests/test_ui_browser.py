@@ -164,6 +164,22 @@ def test_compose_edit_and_export_docx(page, tmp_path):
     assert edit in text
     assert "医德医风建设" in text  # the title
     assert page.locator("#gw-preview").inner_text().count(edit) == 1
+    # the same draft saved as .json opens again in a fresh page, edit included
+    page.get_by_label("提纲 JSON .json").check()
+    page.click("#gw-export")
+    page.wait_for_selector("#gw-exported a[href*='.json']")
+    with page.expect_download() as download_info:
+        page.locator("#gw-exported a[href*='.json']").first.click()
+    saved = tmp_path / "draft.json"
+    download_info.value.save_as(saved)
+    page.reload()
+    page.get_by_role("tab", name="起草").click()
+    page.get_by_text("打开已保存的提纲（.json）").click()
+    page.set_input_files("#gw-open-json input[type=file]", str(saved))
+    page.wait_for_function("() => document.querySelector('#gw-draft-status').innerText.includes('已打开')")
+    page.wait_for_function("e => [...document.querySelectorAll('.gw-para-box textarea')].some(t => t.value === e)",
+                           arg=edit)
+    assert page.input_value("#gw-title textarea").endswith("医德医风建设工作总结")
 
 
 def test_draft_structure_edits(page):

@@ -14,12 +14,14 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.compose import TemplateError
+from assistant.export.outline_json import OutlineFormatError, outline_from_json
 from assistant.ui import draft as drafts
 from assistant.ui import render
 from assistant.ui.service import Service, UserError
 
 KIND_LABELS = {"opening": "开头", "para": "段落", "closing": "结尾"}
 FORMATS = [("Word（GB/T 9704）.docx", "docx"), ("Markdown .md", "md"), ("纯文本 .txt", "txt"), ("提纲 JSON .json", "json")]
+MAX_OUTLINE_BYTES = 20_000_000
 SOURCE_MODES = [("附在文末", "appendix"), ("另存一个文件", "separate"), ("不输出", "none")]
 
 
@@ -45,6 +47,9 @@ def build(service: Service, draft_state: gr.State) -> dict:
         keywords = gr.Textbox(label="关键词（可选，逗号分隔）", placeholder="例如：三好一满意, 行风", scale=3, elem_id="gw-keywords")
         alternatives = gr.Slider(0, 5, value=3, step=1, label="每段备选数")
         compose_button = gr.Button("生成提纲", variant="primary", elem_id="gw-compose")
+    with gr.Accordion("打开已保存的提纲（.json）", open=False):
+        saved = gr.File(file_types=[".json"], type="filepath", label="导出为 .json 的提纲可再次打开、继续编辑",
+                        elem_id="gw-open-json")
     status = gr.HTML(elem_id="gw-draft-status")
     title = gr.Textbox(label="标题", elem_id="gw-title")
 
@@ -65,6 +70,20 @@ def build(service: Service, draft_state: gr.State) -> dict:
     compose_button.click(make_outline, [doctype, topic, org, year, keywords, alternatives],
                          [draft_state, title, status], api_visibility="private", concurrency_limit=2,
                          concurrency_id="compose")
+
+    def open_saved(path):
+        if not path:
+            return gr.skip(), gr.skip(), gr.skip()
+        try:
+            if Path(path).stat().st_size > MAX_OUTLINE_BYTES:
+                raise OutlineFormatError("文件过大，不像是导出的提纲")
+            outline = outline_from_json(Path(path).read_text(encoding="utf-8"))
+        except (OutlineFormatError, UnicodeDecodeError, OSError) as err:
+            return gr.skip(), gr.skip(), render.message_html(f"{Path(path).name}：无法打开（{err}）", "error")
+        return (drafts.outline_to_draft(outline), outline.title,
+                render.message_html(f"已打开《{outline.title}》，可继续编辑。"))
+
+    saved.upload(open_saved, saved, [draft_state, title, status], api_visibility="private")
 
     @gr.render(inputs=[draft_state])
     def editor(draft):
@@ -143,8 +162,8 @@ def build(service: Service, draft_state: gr.State) -> dict:
 
     # Below the editor (the render function reads these names when it runs, after they exist).
     with gr.Row():
-        fmt = gr.Radio(FORMATS, value="docx", label="导出格式", elem_id="gw-format")
-        sources = gr.Radio(SOURCE_MODES, value="appendix", label="素材来源清单")
+        fmt = gr.Radio(FORMATS, value="docx", label="导出格式", interactive=True, elem_id="gw-format")
+        sources = gr.Radio(SOURCE_MODES, value="appendix", label="素材来源清单", interactive=True)
     exported = gr.File(label="导出文件（点击文件名下载）", interactive=False, elem_id="gw-exported")
     draft_state.change(lambda d: d["meta"]["title"] if d else "", draft_state, title, api_visibility="private")
     return {}
