@@ -106,6 +106,17 @@ def choose(page, dropdown: str, option: str) -> None:
     page.keyboard.press("Escape")
 
 
+def export_and_download(page, suffix: str, target: Path) -> Path:
+    """Click 导出, then download the exported file whose link ends in `suffix`, to `target`."""
+    link = f"#gw-exported a[href*='{suffix}']"
+    page.click("#gw-export")
+    page.wait_for_selector(link)
+    with page.expect_download() as download_info:
+        page.locator(link).first.click()
+    download_info.value.save_as(target)
+    return target
+
+
 def result_meta(page) -> list[str]:
     return page.locator("#gw-results .gw-hit-head").all_inner_texts()
 
@@ -154,24 +165,14 @@ def test_compose_edit_and_export_docx(page, tmp_path):
     edit = "这是起草人在浏览器中修改后的段落，编号测试甲乙丙。"
     box.fill(edit)
     shot(page, "draft")
-    page.click("#gw-export")
-    page.wait_for_selector("#gw-exported a")
-    with page.expect_download() as download_info:
-        page.locator("#gw-exported a").first.click()
-    target = tmp_path / "draft.docx"
-    download_info.value.save_as(target)
+    target = export_and_download(page, ".docx", tmp_path / "draft.docx")
     text = "\n".join(p.text for p in Document(str(target)).paragraphs)
     assert edit in text
     assert "医德医风建设" in text  # the title
     assert page.locator("#gw-preview").inner_text().count(edit) == 1
     # the same draft saved as .json opens again in a fresh page, edit included
     page.get_by_label("提纲 JSON .json").check()
-    page.click("#gw-export")
-    page.wait_for_selector("#gw-exported a[href*='.json']")
-    with page.expect_download() as download_info:
-        page.locator("#gw-exported a[href*='.json']").first.click()
-    saved = tmp_path / "draft.json"
-    download_info.value.save_as(saved)
+    saved = export_and_download(page, ".json", tmp_path / "draft.json")
     page.reload()
     page.get_by_role("tab", name="起草").click()
     page.get_by_text("打开已保存的提纲（.json）").click()
