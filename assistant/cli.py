@@ -386,6 +386,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"{'方式':<16}{'MRR@10':>9}{'R@1':>9}{'R@10':>9}{'nDCG@10':>9}")
             for mode, m in result["modes"].items():
                 print(f"{mode:<16}{m['MRR@10']:>9.4f}{m['R@1']:>9.4f}{m['R@10']:>9.4f}{m['nDCG@10']:>9.4f}")
+            for scope, margin in result["margins"].items():
+                low, high = margin["MRR@10_ci95"]
+                print(f"默认融合比最佳单路（{scope}：{margin['best_single_by_MRR']}）MRR@10 {margin['MRR@10']:+.4f}"
+                      f"（95% 区间 {low:+.4f}…{high:+.4f}）")
             if "tuned_weights" in result:
                 print(f"调得的权重：{result['tuned_weights']}（开发集 MRR@10 {result['tuned_dev_MRR@10']}）")
     return 0

@@ -63,6 +63,18 @@ def test_negative_idf_and_repeats_are_really_exercised(case, paragraphs):
     assert index.doc_freq("不在词表里") == 0
 
 
+def test_postings_are_the_score_columns(case):
+    """postings(term) lists exactly the rows with that term and the weights scores() adds for it."""
+    tokenize, corpus, index, oracle, _ = case
+    for term in ["发展", *tokenize("加强医德医风建设")]:
+        rows, weights = index.postings(term)
+        expected = np.flatnonzero([term in doc for doc in corpus])
+        np.testing.assert_array_equal(np.sort(rows), expected)
+        np.testing.assert_allclose(weights, oracle.get_scores([term])[rows], rtol=1e-5, atol=1e-6)
+    rows, weights = index.postings("不在词表里")
+    assert len(rows) == 0 and len(weights) == 0
+
+
 def test_custom_parameters_match(paragraphs):
     corpus = [char_bigrams(p) for p in paragraphs]
     index, oracle = BM25Index.build(corpus, k1=1.2, b=0.5, epsilon=0.1), BM25Okapi(corpus, k1=1.2, b=0.5, epsilon=0.1)

@@ -74,6 +74,31 @@ def test_search_finds_topic_with_explanation(built):
     assert all(top.text[s:e] for s, e in top.highlights)
 
 
+def test_section_context_is_wired_and_explained(built):
+    """Default search = fusion + 0.5 × section term; the term is the section's candidate sum / its size."""
+    import numpy as np
+
+    from assistant.search import fusion
+
+    settings, _ = built
+    index = open_index(settings.index_dir, settings)
+    query = "安全生产责任"
+    base = fusion.fuse(index.signal_scores(query))
+    hits = index.search(query, k=8, collapse=False)
+    assert hits and all("section" in h.explain for h in hits)
+    for h in hits:
+        same = [r for r in base if index.section_of[r] == index.section_of[h.row]]
+        term = sum(base[r] for r in same) / index.section_size[index.section_of[h.row]]
+        assert h.explain["section"] == pytest.approx(term, abs=1e-4)
+        assert h.score == pytest.approx(base[h.row] + fusion.SECTION_WEIGHT * term, abs=1e-4)
+    assert len(np.unique(index.section_of)) == len(index.section_size) > 8  # headings split documents
+    plain = index.search(query, k=8, collapse=False, section=0)
+    assert all("section" not in h.explain for h in plain)
+    assert [h.score for h in plain] == sorted((round(base[h.row], 4) for h in plain), reverse=True)
+    single = index.search(query, k=3, signals=("dense",))
+    assert all("section" not in h.explain for h in single)
+
+
 def test_filters_doctype_role_year(built):
     settings, _ = built
     index = open_index(settings.index_dir, settings)

@@ -68,6 +68,14 @@ class BM25Index:
         j = self._ids.get(term)
         return 0 if j is None else int(self._weights.indptr[j + 1] - self._weights.indptr[j])
 
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows containing `term` and their stored BM25 weights (idf × tf part); empty if unknown."""
+        j = self._ids.get(term)
+        if j is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        lo, hi = self._weights.indptr[j], self._weights.indptr[j + 1]
+        return self._weights.indices[lo:hi], self._weights.data[lo:hi]
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query (float32, length n_docs)."""
         out = np.zeros(self.n_docs, dtype=np.float32)

@@ -55,9 +55,12 @@ class SearchIndex:
         self._load_arrays()
 
     def _load_arrays(self) -> None:
-        rows = self.sql("SELECT p.row, p.doc, p.role, p.near_dup, d.doctype, d.year, d.org, d.path "
+        rows = self.sql("SELECT p.row, p.doc, p.role, p.near_dup, d.doctype, d.year, d.org, d.path, p.heading_path "
                         "FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row IS NOT NULL ORDER BY p.row")
         self.n = len(rows)
+        sections: dict[tuple, int] = {}  # (document, heading path) → section id, for fusion.section_context
+        self.section_of = np.array([sections.setdefault((r[1], r[8]), len(sections)) for r in rows], dtype=np.int64)
+        self.section_size = np.bincount(self.section_of, minlength=len(sections))
         self.doc_of = np.array([r[1] for r in rows], dtype=np.int32)
         self.role_of = np.array([r[2] or "" for r in rows], dtype=object)
         self.dup_of = np.array([r[3] or "" for r in rows], dtype=object)
@@ -81,17 +84,26 @@ class SearchIndex:
 
     # ---- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | None = None, signals=SIGNALS,
-               weights: dict | None = None, method: str | None = None, collapse: bool = True) -> list[Hit]:
-        """Hybrid search; `signals` may name a single signal (for evaluation)."""
+               weights: dict | None = None, method: str | None = None, collapse: bool = True,
+               section: float | None = None) -> list[Hit]:
+        """Hybrid search; `signals` may name a single signal (for evaluation).
+
+        `section` is the weight of the section context (fusion.section_context; None: the
+        setting or default, 0: off). A single signal gets it only when `section` is given.
+        """
         q = parse_query(query)
         if not q.text or self.n == 0:
             return []
         allowed = self._mask(filters, q)
         per_signal = self._signals(q, allowed, signals)
+        weights = weights or self.settings.fusion or None
         if len(per_signal) > 1:
-            fused = fusion.fuse(per_signal, weights or self.settings.fusion or None, method)
+            fused = fusion.fuse(per_signal, weights, method)
+            section = self.section_weight(weights) if section is None else section
         else:
             fused = dict(next(iter(per_signal.values()), {}))
+            section = section or 0.0
+        fused, context = fusion.section_context(fused, self.section_of, self.section_size, section)
         ranked = sorted(fused, key=lambda r: (-fused[r], r))[: max(k * 10, 100)]
         pinned = self._pinned(q, allowed)
         order = pinned + [r for r in ranked if r not in set(pinned)]
@@ -99,8 +111,14 @@ class SearchIndex:
         terms = self._highlight_terms(q)
         ranks = {name: {row: i + 1 for i, row in enumerate(sorted(s, key=s.get, reverse=True))}
                  for name, s in per_signal.items()}
-        return [self._hit(row, fused.get(row, 0.0), similar, terms, row in pinned, per_signal, ranks)
+        return [self._hit(row, fused.get(row, 0.0), similar, terms, row in pinned, per_signal, ranks,
+                          context.get(row) if section else None)
                 for row, similar in hits]
+
+    @staticmethod
+    def section_weight(weights: dict | None) -> float:
+        """Section-context weight: a "section" entry of the fusion overrides, else the default."""
+        return float((weights or {}).get("section", fusion.SECTION_WEIGHT))
 
     def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
         """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""
@@ -202,12 +220,14 @@ class SearchIndex:
         return list(q.phrases) + words
 
     def _hit(self, row: int, score: float, similar: list[int], terms: list[str], pinned: bool,
-             per_signal: dict, ranks: dict) -> Hit:
+             per_signal: dict, ranks: dict, context: float | None = None) -> Hit:
         (pid, idx, text, original, path_json, role, doc_id, title, source, doctype, org, date) = self.sql(
             "SELECT p.id, p.idx, p.text, p.original, p.heading_path, p.role, d.doc_id, d.title, d.path, "
             "d.doctype, d.org, d.date FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row = ?", (row,))[0]
         explain = {name: {"rank": ranks[name][row], "score": round(s[row], 4)}
                    for name, s in per_signal.items() if row in s}
+        if context is not None:
+            explain["section"] = round(context, 4)  # section-context term before its weight
         explain["fused"] = round(score, 4)
         if pinned:
             explain["pinned"] = "文号/标题匹配"

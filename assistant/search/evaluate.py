@@ -142,14 +142,25 @@ def ranked_keys(eval_set: EvalSet, ids: list[tuple[str, str]], fused: dict[int, 
     return list(dict.fromkeys(ids[r][0] if eval_set.unit == "doc" else ids[r][1] for r in rows))
 
 
-def per_query(eval_set: EvalSet, ids, queries, candidates, signals, weights=None, method=None) -> list[dict]:
-    """Metrics of each query for one retrieval mode, from precomputed candidates."""
+def per_query(eval_set: EvalSet, ids, queries, candidates, signals, weights=None, method=None,
+              sections=None) -> list[dict]:
+    """Metrics of each query for one retrieval mode, from precomputed candidates.
+
+    `sections` = (section_of, section_size, weight) adds the engine's section context.
+    """
     from assistant.search import fusion
 
     out = []
     for (_qid, _query, relevant), per_signal in zip(queries, candidates):
         chosen = {name: per_signal[name] for name in signals}
-        fused = fusion.fuse(chosen, weights, method) if len(signals) > 1 else dict(chosen[signals[0]])
+        if len(signals) > 1:
+            fused = fusion.fuse(chosen, weights, method)
+        elif sections is not None:  # one signal with section context: scaled as fusion scales it
+            fused = fusion.fuse(chosen, {signals[0]: 1.0}, "zsum")
+        else:
+            fused = dict(chosen[signals[0]])
+        if sections is not None:
+            fused = fusion.section_context(fused, *sections)[0]
         out.append(metrics(ranked_keys(eval_set, ids, fused), relevant))
     return out
 
@@ -159,9 +170,9 @@ def mean(rows: list[dict]) -> dict[str, float]:
 
 
 def score_mode(eval_set: EvalSet, ids: list[tuple[str, str]], queries, candidates, signals,
-               weights=None, method=None) -> dict[str, float]:
+               weights=None, method=None, sections=None) -> dict[str, float]:
     """Mean metrics of one retrieval mode over the queries, from precomputed candidates."""
-    return mean(per_query(eval_set, ids, queries, candidates, signals, weights, method))
+    return mean(per_query(eval_set, ids, queries, candidates, signals, weights, method, sections))
 
 
 def margin_ci(fused: list[float], best: list[float], rounds: int = 2000, seed: int = 13) -> list[float]:
@@ -180,11 +191,11 @@ WEIGHT_GRID = [dict(zip(("bm25_words", "bm25_bigrams", "dense"), (a / 10, b / 10
                for a in range(0, 11) for b in range(0, 11 - a)]
 
 
-def tune_weights(eval_set, ids, dev, candidates, method=None) -> tuple[dict, float]:
+def tune_weights(eval_set, ids, dev, candidates, method=None, sections=None) -> tuple[dict, float]:
     """Grid search (step 0.1 on the simplex) of fusion weights by MRR@10 on the dev queries."""
     best, best_score = None, -1.0
     for weights in WEIGHT_GRID:
-        score = score_mode(eval_set, ids, dev, candidates, SIGNALS, weights, method)["MRR@10"]
+        score = score_mode(eval_set, ids, dev, candidates, SIGNALS, weights, method, sections)["MRR@10"]
         if score > best_score:
             best, best_score = weights, score
     return best, best_score
@@ -198,8 +209,8 @@ def evaluate(eval_set: EvalSet, index_dir: Path, settings: Settings, tune: bool 
     """Index the set's corpus (incremental) and score every mode on the held-out queries.
 
     The first scope gives `modes`; further scopes add their modes with a suffix (" 全库").
-    `margins` are fused-default minus the best single signal per metric, with a 95 % bootstrap
-    interval for MRR@10.
+    `margins` are fused-default minus the best single signal per metric, each with a 95 % paired
+    bootstrap interval.
     """
     from assistant.search.engine import open_index
     from assistant.search.ingest import ingest
@@ -215,10 +226,16 @@ def evaluate(eval_set: EvalSet, index_dir: Path, settings: Settings, tune: bool 
     for n, scope in enumerate(eval_set.scopes):
         suffix = "" if n == 0 else (" 全库" if scope == "corpus" else f" {scope}")
         test_c = collect_signals(index, test, scope)
-        rows = {mode: per_query(eval_set, ids, test, test_c, SIGNALS if mode == "hybrid" else (mode,), weights)
+        sections = (index.section_of, index.section_size, index.section_weight(weights))
+        rows = {mode: per_query(eval_set, ids, test, test_c, SIGNALS if mode == "hybrid" else (mode,), weights,
+                                sections=sections if mode == "hybrid" else None)
                 for mode in MODES}
         for mode in MODES:
             result["modes"][mode + suffix] = mean(rows[mode])
+        # the two parts of the default apart: fusion without section context, dense with it
+        result["modes"]["hybrid-无章节" + suffix] = score_mode(eval_set, ids, test, test_c, SIGNALS, weights)
+        result["modes"]["dense+章节" + suffix] = score_mode(eval_set, ids, test, test_c, ("dense",),
+                                                           sections=sections)
         result["modes"]["hybrid-minmax" + suffix] = score_mode(eval_set, ids, test, test_c, SIGNALS, OLD_DEFAULT, "minmax")
         result["modes"]["hybrid-rrf" + suffix] = score_mode(eval_set, ids, test, test_c, SIGNALS,
                                                             {"bm25_words": 1, "bm25_bigrams": 1, "dense": 1}, "rrf")
@@ -227,13 +244,16 @@ def evaluate(eval_set: EvalSet, index_dir: Path, settings: Settings, tune: bool 
         margins = {name: round(result["modes"]["hybrid" + suffix][name] - max(s[name] for s in singles.values()), 4)
                    for name in singles[best]}
         margins["best_single_by_MRR"] = best
-        margins["MRR@10_ci95"] = margin_ci([r["MRR@10"] for r in rows["hybrid"]], [r["MRR@10"] for r in rows[best]])
+        for name in singles[best]:  # interval against the best single signal of that metric
+            top = max(SIGNALS, key=lambda m: singles[m][name])
+            margins[f"{name}_ci95"] = margin_ci([r[name] for r in rows["hybrid"]], [r[name] for r in rows[top]])
         result["margins"][scope] = margins
         if tune:
             dev_c = collect_signals(index, dev, scope)
-            tuned, dev_score = tune_weights(eval_set, ids, dev, dev_c)
+            tuned, dev_score = tune_weights(eval_set, ids, dev, dev_c, sections=sections)
             result.setdefault("tuned", {})[scope] = {"weights": tuned, "dev_MRR@10": round(dev_score, 4)}
-            result["modes"]["hybrid-tuned" + suffix] = score_mode(eval_set, ids, test, test_c, SIGNALS, tuned)
+            result["modes"]["hybrid-tuned" + suffix] = score_mode(eval_set, ids, test, test_c, SIGNALS, tuned,
+                                                                  sections=sections)
     if tune:  # what the CLI prints
         first = result["tuned"][eval_set.scopes[0]]
         result["tuned_weights"], result["tuned_dev_MRR@10"] = first["weights"], first["dev_MRR@10"]

@@ -35,6 +35,8 @@ def hit_text(n: int, hit: Hit) -> str:
     path = " › ".join(hit.heading_path) or "（开头）"
     signals = "，".join(f"{name} 第{v['rank']}名 {v['score']}" for name, v in hit.explain.items()
                        if isinstance(v, dict))
+    if "section" in hit.explain:
+        signals += f"，章节 {hit.explain['section']}"
     lines = [f"{n}. 《{hit.title}》 {hit.doctype or ''} {hit.date or ''}".rstrip(),
              f"   位置：{path}［{hit.role}］",
              f"   {''.join(marked)}",
