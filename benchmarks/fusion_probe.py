@@ -18,7 +18,9 @@ dense) of the same half:
 - lead         a fourth signal: cosine of the query to each paragraph's first sentence
 - ngram        share of the query covered by its character n-grams found in the paragraph
 - clauses      the query split at “，；、”, each clause embedded, max/mean cosine added
-- section      + λ · mean fused score of the paragraph's section (every signal, same λ)
+- section      + λ · the section's summed candidate scores ÷ its paragraphs (the engine's
+               fusion.section_context, default λ 0.5), on the fused score or on dense alone;
+               section/cand divides by the section's candidates instead
 Plus `predict`: correlation of score-shape features (top score, top-1 gap) with the per-query
 difference bigrams − dense — whether a query-adaptive weight could know when BM25 is right.
 """
@@ -172,14 +174,19 @@ def ngram_cover(data: EvalData, n: int):
     return feature
 
 
-def section_mean(data: EvalData, lam: float, inner):
+def section_mean(data: EvalData, lam: float, inner, over: str = "section"):
+    """+ lam × (sum of the section's candidate scores ÷ paragraphs in the section — the engine's
+    fusion.section_context — or ÷ the section's candidates, over="candidates")."""
+    size = np.bincount(data.section)
+
     def score(it):
         s = inner(it)
         if not len(s):
             return s
         finite = np.where(np.isfinite(s), s, 0.0)
-        _u, inv = np.unique(data.section[it[1]], return_inverse=True)
-        return s + lam * (np.bincount(inv, finite) / np.bincount(inv))[inv]
+        ids, inv = np.unique(data.section[it[1]], return_inverse=True)
+        divisor = size[ids] if over == "section" else np.bincount(inv)
+        return s + lam * (np.bincount(inv, finite) / divisor)[inv]
     return score
 
 
@@ -224,7 +231,8 @@ def run(data: EvalData, set_name: str, heading: bool) -> list[dict]:
     probe("dense-first", {f"N={n}": dense_first(n) for n in (5, 10, 20)})
     probe("ngram", {f"n={n},a={a}": dense_plus(ngram_cover(data, n), a) for n in (3, 4) for a in (0.5, 1, 2)})
     probe("section", {f"{kind},lambda={lam}": section_mean(data, lam, fused if kind == "fusion" else single(2))
-                      for kind in ("fusion", "dense") for lam in (0.5, 1.0, 2.0)})
+                      for kind in ("fusion", "dense") for lam in (0.25, 0.5, 1.0, 2.0)})
+    probe("section/cand", {f"fusion,lambda={lam}": section_mean(data, lam, fused, "candidates") for lam in (0.5, 1.0)})
     if heading:
         sub = [subset_idf_items(data, h) for h in halves]
         lines += [report("subset-idf", "bigrams alone", mrr(sub[0], data.keys, single(1)),

@@ -58,10 +58,11 @@ def cmrc_set(shared: Path, out: Path, limit: int | None = None) -> EvalSet:
     return EvalSet("CMRC2018-dev", corpus, _sample(queries, limit), "doc")
 
 
-def heading_set(shared: Path, out: Path, limit: int | None = None) -> EvalSet:
-    """Level-2 heading → its section's body paragraphs, over national + provincial reports."""
+def heading_set(shared: Path, out: Path, limit: int | None = None, reports: int | None = None) -> EvalSet:
+    """Level-2 heading → its section's body paragraphs, over national + provincial reports
+    (the first `reports` of them if given)."""
     out.mkdir(parents=True, exist_ok=True)
-    records = list(_report_records(shared))
+    records = list(_report_records(shared))[:reports]
     corpus = out / "reports.jsonl"
     corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
     queries = []
