@@ -286,7 +286,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"query": args.query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
     elif not hits:
-        print("没有找到匹配的段落。")
+        from assistant.search.query import no_hits_hint
+
+        print("没有找到匹配的段落。" + no_hits_hint(args.query))
     else:
         print("\n\n".join(hit_text(n, h) for n, h in enumerate(hits, 1)))
     return 0

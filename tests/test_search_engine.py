@@ -200,3 +200,16 @@ def test_cli_batch_contract(built, tmp_path):
         for hit in line["hits"]:
             assert set(hit) == {"doc_id", "para_id", "score", "title", "heading_path", "role", "text"}
     assert any(h["doc_id"] == "gwr-2024" or h["doc_id"] == "gwr-2023" or h["title"] for h in lines[0]["hits"])
+
+
+def test_cli_explains_an_empty_result_of_a_quoted_phrase(built):
+    """A phrase in quotes must occur verbatim; when none does, the message says so and how to loosen it."""
+    settings, _ = built
+    index = open_index(settings.index_dir, settings)
+    assert index.search("“隐患排查治理双重预防”", k=3)  # verbatim in the notice: found
+    assert index.search("“安全生产隐患双重治理”", k=3) == []  # same words, other order: not verbatim
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", "search", "--index", str(settings.index_dir),
+                             "“安全生产隐患双重治理”"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "没有找到匹配的段落" in result.stdout and "“安全生产隐患双重治理”要求原文逐字出现" in result.stdout
+    assert "去掉引号" in result.stdout

@@ -104,6 +104,13 @@ def test_html_escapes_document_text():
     assert "<img" not in render.preview_html({"meta": {"title": payload}, "blocks": [block]})
 
 
+def test_empty_results_say_why_quoted_phrases_matter():
+    plain = render.hits_html([], "量子引力")
+    assert "没有找到与“量子引力”相关的段落" in plain and "放宽筛选条件" in plain
+    quoted = render.hits_html([], '“<b>三农</b>”工作')
+    assert "“&lt;b&gt;三农&lt;/b&gt;”要求原文逐字出现" in quoted and "<b>" not in quoted
+
+
 def test_highlight_spans_outside_the_text_are_ignored():
     assert render.highlighted("医德医风", [(0, 2), (1, 3), (3, 9)]) == "<mark>医德</mark>医风"
 

@@ -31,6 +31,15 @@ def parse_query(raw: str) -> Query:
     return Query(raw, re.sub(r"\s+", " ", scoring).strip(), tuple(p for p in phrases if p), numbers, titles)
 
 
+def no_hits_hint(raw: str) -> str:
+    """What to tell a user whose query found nothing: quoted phrases are exact constraints."""
+    phrases = parse_query(raw).phrases
+    if not phrases:
+        return "可以换个说法，或放宽筛选条件。"
+    quoted = "、".join(f"“{p}”" for p in phrases)
+    return f"引号内的{quoted}要求原文逐字出现；去掉引号即按词语和语义检索。"
+
+
 def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Merged (start, end) offsets of every occurrence of any term (longest first) in text."""
     spans = []

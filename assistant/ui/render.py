@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from assistant.models import Hit
+from assistant.search.query import no_hits_hint
 from assistant.ui.draft import REVIEW_MARK
 
 SIGNAL_NAMES = {"bm25_words": "词", "bm25_bigrams": "二元字", "dense": "向量"}
@@ -65,7 +66,7 @@ def hits_html(hits: Sequence[Hit], query: str = "") -> str:
         return '<div class="gw-empty" data-query="">请输入检索词，例如：加强医德医风建设 下一步打算</div>'
     if not hits:
         return (f'<div class="gw-empty" data-query="{esc(query)}">没有找到与“{esc(query)}”相关的段落。'
-                "可以换个说法，或放宽筛选条件。</div>")
+                f"{esc(no_hits_hint(query))}</div>")
     cards = []
     for n, hit in enumerate(hits, 1):
         path = " › ".join(esc(h) for h in hit.heading_path) or "（正文）"
