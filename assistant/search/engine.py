@@ -88,8 +88,9 @@ class SearchIndex:
                section: float | None = None) -> list[Hit]:
         """Hybrid search; `signals` may name a single signal (for evaluation).
 
-        `section` is the weight of the section context (fusion.section_context; None: the
-        setting or default, 0: off). A single signal gets it only when `section` is given.
+        `section` is the weight of the section context added after fusion (fusion.section_context;
+        None: the "section" entry of the fusion overrides or the default, 0: off). A single signal
+        is ranked by its own scores alone.
         """
         q = parse_query(query)
         if not q.text or self.n == 0:
@@ -102,7 +103,7 @@ class SearchIndex:
             section = self.section_weight(weights) if section is None else section
         else:
             fused = dict(next(iter(per_signal.values()), {}))
-            section = section or 0.0
+            section = 0.0
         fused, context = fusion.section_context(fused, self.section_of, self.section_size, section)
         ranked = sorted(fused, key=lambda r: (-fused[r], r))[: max(k * 10, 100)]
         pinned = self._pinned(q, allowed)
