@@ -385,9 +385,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(json.dumps(result, ensure_ascii=False), flush=True)
         else:
             print(f"\n评测集：{result['set']}（报告用查询 {result['queries_test']} 个，调参用 {result['queries_dev']} 个）")
-            print(f"{'方式':<16}{'MRR@10':>9}{'R@1':>9}{'R@10':>9}{'nDCG@10':>9}")
+            print(f"{_pad('方式', 20)}{'MRR@10':>9}{'R@1':>9}{'R@10':>9}{'nDCG@10':>9}")
             for mode, m in result["modes"].items():
-                print(f"{mode:<16}{m['MRR@10']:>9.4f}{m['R@1']:>9.4f}{m['R@10']:>9.4f}{m['nDCG@10']:>9.4f}")
+                print(f"{_pad(mode, 20)}{m['MRR@10']:>9.4f}{m['R@1']:>9.4f}{m['R@10']:>9.4f}{m['nDCG@10']:>9.4f}")
             for scope, margin in result["margins"].items():
                 low, high = margin["MRR@10_ci95"]
                 print(f"默认融合比最佳单路（{scope}：{margin['best_single_by_MRR']}）MRR@10 {margin['MRR@10']:+.4f}"
@@ -395,6 +395,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if "tuned_weights" in result:
                 print(f"调得的权重：{result['tuned_weights']}（开发集 MRR@10 {result['tuned_dev_MRR@10']}）")
     return 0
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-aligned in `width` terminal columns (CJK characters take two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 1)
 
 
 def fail(message: str) -> int:

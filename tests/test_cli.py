@@ -63,3 +63,11 @@ def test_every_command_has_help_with_example():
     subcommands = parser._subparsers._group_actions[0].choices
     for name, sub in subcommands.items():
         assert sub.epilog and "示例" in sub.epilog and "gongwen " + name in sub.epilog, name
+
+
+def test_eval_table_columns_line_up_with_chinese_mode_names():
+    from assistant.cli import _pad
+
+    assert _pad("hybrid", 20) == "hybrid" + " " * 14
+    assert _pad("dense+章节", 20) == "dense+章节" + " " * 10  # 章节 take four columns
+    assert _pad("很长的名字" * 5, 20).endswith(" ") and _pad("很长的名字" * 5, 20).count(" ") == 1
