@@ -37,7 +37,7 @@ import numpy as np
 
 import fusion_variants as fv
 from assistant.config import settings_from_env
-from assistant.search import evaluate as ev
+from assistant.search import evaluate as ev, fusion
 from assistant.search.bm25 import okapi_idf
 from assistant.search.engine import open_index
 from assistant.search.query import parse_query
@@ -175,18 +175,20 @@ def ngram_cover(data: EvalData, n: int):
 
 
 def section_mean(data: EvalData, lam: float, inner, over: str = "section"):
-    """+ lam × (sum of the section's candidate scores ÷ paragraphs in the section — the engine's
-    fusion.section_context — or ÷ the section's candidates, over="candidates")."""
+    """The engine's fusion.section_context on `inner`'s scores: + lam × (sum of the section's candidate
+    scores ÷ paragraphs in the section), or ÷ the section's candidates with over="candidates"."""
     size = np.bincount(data.section)
 
     def score(it):
-        s = inner(it)
-        if not len(s):
+        s, rows = inner(it), it[1]
+        ok = np.isfinite(s)
+        if not ok.any():
             return s
-        finite = np.where(np.isfinite(s), s, 0.0)
-        ids, inv = np.unique(data.section[it[1]], return_inverse=True)
-        divisor = size[ids] if over == "section" else np.bincount(inv)
-        return s + lam * (np.bincount(inv, finite) / divisor)[inv]
+        divisor = size if over == "section" else np.bincount(data.section[rows[ok]], minlength=len(size))
+        boosted, _ = fusion.section_context(dict(zip(rows[ok].tolist(), s[ok].tolist())), data.section, divisor, lam)
+        out = s.copy()
+        out[ok] = [boosted[r] for r in rows[ok].tolist()]
+        return out
     return score
 
 
