@@ -108,13 +108,16 @@ class Hit:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """Where a reused paragraph came from."""
+    """Where a reused paragraph came from. `source` is the full file path (kept in the .json
+    outline); exports name `relpath` (relative to the corpus root) and `doc_number` instead."""
 
     doc_id: str
     para_id: str
     title: str
     source: str  # file path
     heading_path: tuple[str, ...] = ()
+    relpath: str = ""  # the file relative to the indexed corpus root (seeds/000_….txt)
+    doc_number: str = ""  # 文号 of the source document, if it has one
 
 
 @dataclass(frozen=True)

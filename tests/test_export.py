@@ -445,3 +445,32 @@ def test_dates():
     for bad in ("明年", "2026-02-30"):
         with pytest.raises(ValueError, match="成文日期"):
             format_date(bad)
+
+
+def test_exports_name_sources_relative_to_the_corpus_root(tmp_path):
+    """Exports never show this machine's absolute paths; the .json outline keeps the full reference."""
+    from assistant.compose.passages import corpus_root, relative_to
+
+    root = corpus_root("/home/u/corpus/laws/a.md", "/home/u/corpus/seeds/000_x.txt")
+    assert root == "/home/u/corpus" and corpus_root("/home/u/c/a.txt", "/home/u/c/a.txt") == "/home/u/c"
+    assert relative_to("/home/u/corpus/seeds/000_x.txt", root) == "seeds/000_x.txt"
+    assert relative_to("/elsewhere/b.txt", root) == "b.txt"
+    new = SourceRef(doc_id="d9", para_id="d9#4", title="卫生局2010年软环境建设工作总结",
+                    source="/home/u/corpus/seeds/000_x.txt", relpath="seeds/000_x.txt", doc_number="某卫发〔2010〕3号")
+    old = SourceRef(doc_id="d8", para_id="d8#1", title="旧稿来源", source="/home/u/corpus/laws/a.md")
+    outline = Outline(doctype="工作总结", title="某县卫生健康局2026年工作总结", org="某县卫生健康局", year=2026,
+                      topic="医德医风建设", sections=(Section(heading="主要做法", roles=("主要做法",), paragraphs=(
+                          DraftParagraph("加强组织领导。", source=new), DraftParagraph("健全制度。", source=old)),),))
+    written = []
+    for suffix in (".docx", ".md", ".txt"):
+        written += export(outline, tmp_path / f"稿{suffix}", sources="separate")
+        written += export(outline, tmp_path / f"附{suffix}")
+    for path in written:
+        text = path.read_text(encoding="utf-8") if path.suffix != ".docx" else \
+            "\n".join(p.text for p in __import__("docx").Document(str(path)).paragraphs)
+        assert "/home/u" not in text, path
+        if "素材来源" in text and path.suffix in (".md", ".txt", ".docx"):
+            assert "某卫发〔2010〕3号，" in text and "seeds/000_x.txt" in text and "a.md" in text, path
+    data = outline_to_dict(outline)
+    assert data["sections"][0]["paragraphs"][0]["source"]["source"] == "/home/u/corpus/seeds/000_x.txt"
+    assert outline_from_dict(data) == outline

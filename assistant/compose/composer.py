@@ -110,6 +110,8 @@ class _Run:
         self.used_groups: set[str] = set()
         self.doc_uses: Counter[str] = Counter()
         self._meta: dict[str, tuple[str | None, int | None]] = {}
+        self._numbers: dict[str, str] = {}
+        self._root: str | None = None
         self._topic_vec = None
         self._floor: float | None = None
         self.topic_query = " ".join((topic, *keywords))
@@ -262,9 +264,23 @@ class _Run:
         body = passages.strip_enumerator(passages.strip_addressee(hit.text))
         text, review = fill_slots(body, org, year, self.org, self.year)
         source = SourceRef(doc_id=hit.doc_id, para_id=hit.para_id, title=hit.title, source=hit.source,
-                           heading_path=tuple(hit.heading_path))
+                           heading_path=tuple(hit.heading_path), relpath=self.relpath(hit.source),
+                           doc_number=self.doc_number(hit.doc_id))
         return DraftParagraph(text=text, source=source, precedent=hit.original or hit.text, review=review,
                               score=round(candidate.value, 4))
+
+    def relpath(self, path: str) -> str:
+        """The file relative to the indexed corpus root (the folder all indexed files share)."""
+        if self._root is None:
+            rows = self.index.sql("SELECT MIN(path), MAX(path) FROM documents")
+            self._root = passages.corpus_root(*rows[0]) if rows and rows[0][0] else ""
+        return passages.relative_to(path, self._root)
+
+    def doc_number(self, doc_id: str) -> str:
+        if doc_id not in self._numbers:
+            rows = self.index.sql("SELECT doc_number FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))
+            self._numbers[doc_id] = (rows[0][0] or "") if rows else ""
+        return self._numbers[doc_id]
 
     def source_meta(self, hit: Hit) -> tuple[str | None, int | None]:
         """(issuing body with its level, the document's own year) of a hit's source document."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import PurePath
 
 from assistant.ingest.meta import org_from_title
 
@@ -78,3 +80,21 @@ def dominant_level(texts: list[str]) -> str | None:
     counts = {level: len(re.findall(f"(?:全|我|本){level}", joined)) for level in "省市县区"}
     best = max(counts, key=counts.get)
     return best if counts[best] >= 2 else None
+
+
+def corpus_root(first: str, last: str) -> str:
+    """The folder every indexed file lies under, from the lexicographically first and last paths
+    (their common path is that of all paths in between)."""
+    try:
+        root = os.path.commonpath([first, last])
+    except ValueError:  # different drives, or relative and absolute mixed
+        return ""
+    return str(PurePath(root).parent) if root in (first, last) else root
+
+
+def relative_to(path: str, root: str) -> str:
+    """`path` relative to `root` with / separators; the file name alone when it lies elsewhere."""
+    try:
+        return PurePath(path).relative_to(root).as_posix() if root else PurePath(path).name
+    except ValueError:
+        return PurePath(path).name

@@ -23,6 +23,7 @@ _LABELS = {
     "paragraphs": "段落", "alternatives": "备选段落", "subsections": "下级章节", "level": "层级",
     "text": "段落正文", "source": "来源", "precedent": "原文段落", "review": "待核实项",
     "score": "得分", "doc_id": "文档编号", "para_id": "段落编号", "heading_path": "所在章节",
+    "relpath": "相对路径", "doc_number": "文号",
 }
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", list: "列表", dict: "对象"}
 
@@ -112,6 +113,8 @@ def _source(d: Any, where: str) -> SourceRef:
         title=_field(d, "title", str, where),
         source=_field(d, "source", str, where),
         heading_path=_strings(d, "heading_path", where, default=()),
+        relpath=_field(d, "relpath", str, where, default=""),
+        doc_number=_field(d, "doc_number", str, where, default=""),
     )
 
 

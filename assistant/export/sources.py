@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from assistant.export.layout import Block, build_blocks
 from assistant.export.paths import sources_path
-from assistant.models import Outline
+from assistant.models import Outline, SourceRef
 
 SOURCE_MODES = ("appendix", "separate", "none")
 APPENDIX_HEADING = "附：素材来源"
@@ -25,12 +25,24 @@ def sourced(blocks: list[Block]) -> list[Block]:
     return [b for b in blocks if b.source_no]
 
 
+def shown_path(ref: SourceRef) -> str:
+    """The file as exports name it: relative to the corpus root, never an absolute path of this
+    machine (an outline saved before relpath existed shows the file name only)."""
+    if ref.relpath:
+        return ref.relpath
+    if PurePosixPath(ref.source).is_absolute() or PureWindowsPath(ref.source).is_absolute():
+        return PurePosixPath(ref.source.replace("\\", "/")).name
+    return ref.source
+
+
 def source_line(block: Block, markdown: bool = False) -> str:
-    """1. 《标题》（文件路径）段落 p12 — 一、工作情况 › （一）主要做法"""
+    """1. 《标题》（文号，文件相对语料根目录的路径）段落 p12 — 一、工作情况 › （一）主要做法"""
     ref = block.source
     assert ref is not None
-    path = f"`{ref.source}`" if markdown and ref.source else ref.source
-    line = f"{block.source_no}. 《{ref.title}》（{path}）段落 {ref.para_id}"
+    path = shown_path(ref)
+    path = f"`{path}`" if markdown and path else path
+    where = "，".join(x for x in (ref.doc_number, path) if x)
+    line = f"{block.source_no}. 《{ref.title}》（{where}）段落 {ref.para_id}"
     if ref.heading_path:
         line += " — " + " › ".join(ref.heading_path)
     return line
