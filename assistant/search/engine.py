@@ -251,8 +251,10 @@ def open_index(index_dir: str | Path, settings: Settings | None = None) -> Searc
     """Open the live generation of an index folder (clear error if there is none)."""
     from assistant.config import settings_from_env
 
+    from assistant.search.migrate import live_generation
+
     settings = settings or settings_from_env()
-    gen = store.current_generation(Path(index_dir))
+    gen = live_generation(Path(index_dir))  # an older format is upgraded first
     if gen is None:
         raise store.IndexError_(f"{index_dir} 中还没有索引，请先运行：gongwen ingest 文件或文件夹 --index {index_dir}")
     return SearchIndex(gen, settings.with_(index_dir=Path(index_dir)))

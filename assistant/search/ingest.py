@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 from assistant.config import Settings
 from assistant.ingest.read import SKIP_NAMES, SUPPORTED_SUFFIXES
 from assistant.models import ReadError
-from assistant.search import store
+from assistant.search import migrate, store
 from assistant.search.build import build_generation
 from assistant.search.records import FileEntry, StoredDoc, doc_key, read_all
 
@@ -127,7 +127,7 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
     report = IngestReport()
     index_dir = Path(settings.index_dir)
     with store.writer_lock(index_dir):
-        gen = None if rebuild else store.current_generation(index_dir)
+        gen = None if rebuild else migrate.live_generation(index_dir, locked=True)  # older format: upgraded
         manifest = store.read_manifest(gen) if gen else None
         old_files = _stored_files(gen)
         found, problems = scan(paths)
@@ -198,7 +198,7 @@ def _matches(stored: StoredDoc, wanted: set[str], resolved: set[str]) -> bool:
 
 
 def _previous_state(index_dir: Path, rebuild: bool):
-    gen = None if rebuild else store.current_generation(index_dir)
+    gen = None if rebuild else migrate.live_generation(index_dir, locked=True)
     if gen is None:
         return {}, [], {}, [], None
     docs, words, terms = _stored_docs(gen)

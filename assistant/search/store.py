@@ -63,9 +63,15 @@ def current_generation(index_dir: Path) -> Path | None:
 
 
 def read_manifest(gen: Path) -> dict:
+    """The manifest of a generation of the current format (older ones: assistant.search.migrate upgrades them)."""
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexError_(f"索引格式版本 {manifest.get('format_version')} 与本程序（{FORMAT_VERSION}）不符，请用 gongwen ingest --rebuild 重建。")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise IndexError_(f"索引 {gen.parent} 由更新版本的程序写入（格式版本 {version}，本程序只支持到 {FORMAT_VERSION}），"
+                              "请升级本程序；或用 gongwen ingest --rebuild 以本程序的格式重建。")
+        raise IndexError_(f"索引 {gen.parent} 的格式版本 {version} 比本程序（{FORMAT_VERSION}）旧，尚未升级："
+                          "gongwen search / gongwen ingest 打开时会自动升级，或用 gongwen ingest --rebuild 重建。")
     return manifest
 
 

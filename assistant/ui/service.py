@@ -67,7 +67,12 @@ class Service:
     # ---- index --------------------------------------------------------------------------------
     def index(self) -> SearchIndex | None:
         """The live generation (reopened when an ingest has published a newer one); None if empty."""
-        gen = store.current_generation(self.index_dir)
+        from assistant.search.migrate import live_generation
+
+        try:
+            gen = live_generation(self.index_dir)  # an older format is upgraded first
+        except store.IndexError_ as err:
+            raise UserError(f"{err}（也可在“语料库”页点“重建索引”。）") from err
         if gen is None:
             return None
         current = self._index

@@ -1,0 +1,176 @@
+"""Index format versions: an index written by today's code (format 1) is upgraded atomically by the
+migration machinery when the program's format is newer, refused in Chinese when it is older than the
+index, and `gongwen ingest --rebuild` embeds nothing whose text is in the embedding cache.
+
+There is no format 2 yet: the tests raise store.FORMAT_VERSION to 2 and register a test-only 1→2 step,
+exactly what a real format change does (the real step replaces it)."""
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import cli
+from assistant.config import Settings
+from assistant.search import migrate, store
+from assistant.search.engine import open_index
+from assistant.search.ingest import ingest
+
+DATA = Path(__file__).parent / "data"
+QUERY = "优化发展环境"
+SEEDS = ("000_428990ef5edc20c9.txt", "001_5703d087b4b928a2.txt")  # two of the five: fast
+
+
+@pytest.fixture(scope="module")
+def v1_index(tmp_path_factory):
+    """A small real index (two seeds, real model) written by today's code path: format 1."""
+    corpus = tmp_path_factory.mktemp("corpus")
+    (corpus / "seeds").mkdir()
+    for name in SEEDS:
+        shutil.copy(DATA / "seeds" / name, corpus / "seeds" / name)
+    index_dir = tmp_path_factory.mktemp("v1") / "index"
+    report = ingest([corpus / "seeds"], Settings(index_dir=index_dir))
+    assert report.embedded > 20 and not report.failed
+    hits = [h.para_id for h in open_index(index_dir, Settings(index_dir=index_dir)).search(QUERY, k=5)]
+    return corpus / "seeds", index_dir, hits
+
+
+@pytest.fixture
+def index(v1_index, tmp_path):
+    """A private copy of the v1 index (tests change it)."""
+    seeds, index_dir, hits = v1_index
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    return seeds, copy, hits
+
+
+def folder_digest(gen: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha1(p.read_bytes()).hexdigest() for p in sorted(gen.rglob("*")) if p.is_file()}
+
+
+def step_1_to_2(gen_tmp: Path) -> None:
+    """Test-only step: derives one new file from docs.sqlite, as a real step would."""
+    conn = store.open_db_readonly(gen_tmp / "docs.sqlite")
+    titles = [row[0] for row in conn.execute("SELECT title FROM documents ORDER BY id")]
+    conn.close()
+    (gen_tmp / "titles.txt").write_text("\n".join(t or "" for t in titles), encoding="utf-8")
+    migrate.update_manifest(gen_tmp, 2, titles_file="titles.txt")
+
+
+@pytest.fixture
+def format_2(monkeypatch):
+    monkeypatch.setattr(store, "FORMAT_VERSION", 2)
+    monkeypatch.setitem(migrate.STEPS, 1, step_1_to_2)
+
+
+def live_name(index_dir: Path) -> str:
+    return (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+
+
+def test_todays_index_is_format_1_and_opens_as_is(index):
+    _, index_dir, _ = index
+    gen = store.current_generation(index_dir)
+    assert store.FORMAT_VERSION == 1 and migrate.generation_version(gen) == 1
+    assert migrate.live_generation(index_dir) == gen and migrate.migrate(index_dir) == gen
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [gen.name]
+
+
+def test_older_index_is_upgraded_on_open_and_the_old_generation_is_kept(index, format_2):
+    _, index_dir, hits = index
+    old = store.current_generation(index_dir)
+    before = folder_digest(old)
+    with pytest.raises(store.IndexError_, match="旧"):
+        store.read_manifest(old)  # without the machinery the old format is refused
+    opened = open_index(index_dir, Settings(index_dir=index_dir))
+    assert opened.gen.name == live_name(index_dir) != old.name
+    manifest = store.read_manifest(opened.gen)
+    assert manifest["format_version"] == 2 and manifest["generation"] == opened.gen.name
+    assert manifest["migrated_from"] == {"generation": old.name, "format_version": 1}
+    assert (opened.gen / "titles.txt").read_text(encoding="utf-8").count("\n") == len(SEEDS) - 1
+    assert [h.para_id for h in opened.search(QUERY, k=5)] == hits
+    assert folder_digest(old) == before and migrate.generation_version(old) == 1
+    assert not list(index_dir.glob("*.tmp"))
+    assert open_index(index_dir, Settings(index_dir=index_dir)).gen == opened.gen  # upgraded once
+
+
+def test_failed_step_leaves_the_old_generation_live(index, format_2, monkeypatch):
+    _, index_dir, _ = index
+    old = store.current_generation(index_dir)
+    before = folder_digest(old)
+
+    def broken(gen_tmp: Path) -> None:
+        (gen_tmp / "docs.sqlite").write_bytes(b"half written")  # damages the copy only
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(migrate.STEPS, 1, broken)
+    with pytest.raises(store.IndexError_, match="升级到 2 失败，原索引（gen-000001）保持不变"):
+        open_index(index_dir, Settings(index_dir=index_dir))
+    assert live_name(index_dir) == old.name and folder_digest(old) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [old.name]
+
+
+def test_a_step_that_does_not_record_its_version_fails(index, format_2, monkeypatch):
+    _, index_dir, _ = index
+    monkeypatch.setitem(migrate.STEPS, 1, lambda gen_tmp: (gen_tmp / "x").write_text("x"))
+    with pytest.raises(store.IndexError_, match="manifest 的格式版本为 1"):
+        migrate.migrate(index_dir)
+    assert live_name(index_dir) == "gen-000001"
+
+
+def test_no_step_asks_for_a_rebuild(index, monkeypatch):
+    _, index_dir, _ = index
+    monkeypatch.setattr(store, "FORMAT_VERSION", 2)
+    with pytest.raises(store.IndexError_, match=r"无法自动升级到 2.*--rebuild"):
+        open_index(index_dir, Settings(index_dir=index_dir))
+    assert live_name(index_dir) == "gen-000001"
+
+
+def test_index_of_a_newer_program_is_refused_in_chinese(index):
+    seeds, index_dir, _ = index
+    gen = store.current_generation(index_dir)
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 3
+    (gen / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for attempt in (lambda: open_index(index_dir, Settings(index_dir=index_dir)),
+                    lambda: ingest([seeds], Settings(index_dir=index_dir))):
+        with pytest.raises(store.IndexError_, match="由更新版本的程序写入（格式版本 3，本程序只支持到 1）"):
+            attempt()
+    assert live_name(index_dir) == gen.name and sorted(p.name for p in index_dir.glob("gen-*")) == [gen.name]
+
+
+def test_ingest_upgrades_then_adds(index, format_2, tmp_path):
+    _, index_dir, _ = index
+    extra = tmp_path / "extra.txt"
+    extra.write_text("某县卫生健康局关于开展医德医风专项整治的通知\n各乡镇卫生院：\n现就开展专项整治有关事项通知如下。\n",
+                     encoding="utf-8")
+    report = ingest([extra], Settings(index_dir=index_dir))
+    assert report.added == [str(extra.resolve())] and report.documents == len(SEEDS) + 1
+    live = store.current_generation(index_dir)
+    assert live.name == report.generation == "gen-000003"
+    assert store.read_manifest(live)["format_version"] == 2
+    assert store.read_manifest(index_dir / "gen-000002")["migrated_from"]["generation"] == "gen-000001"
+
+
+def test_rebuild_embeds_nothing_the_cache_has(index, capsys):
+    """`gongwen ingest --rebuild` re-reads every file but takes every vector from the embedding cache."""
+    seeds, index_dir, hits = index
+    before = store.read_manifest(store.current_generation(index_dir))
+    assert cli.main(["ingest", str(seeds), "--rebuild", "--index", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "新计算向量 0 个" in out and f"新增 {len(SEEDS)} 个文件" in out
+    after = store.read_manifest(store.current_generation(index_dir))
+    assert after["generation"] != before["generation"] and after["counts"] == before["counts"]
+    assert [h.para_id for h in open_index(index_dir, Settings(index_dir=index_dir)).search(QUERY, k=5)] == hits
+
+
+def test_rebuild_embeds_only_a_changed_paragraph(index, tmp_path):
+    seeds, index_dir, _ = index
+    work = tmp_path / "seeds"
+    shutil.copytree(seeds, work)
+    first = sorted(work.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n本段是新增的一段文字，用于检验重建时只计算它的向量。\n",
+                     encoding="utf-8")
+    report = ingest([work], Settings(index_dir=index_dir), rebuild=True)
+    assert report.embedded == 1 and len(report.added) == len(SEEDS)
