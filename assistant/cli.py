@@ -50,6 +50,12 @@ EPILOG_SEARCH = """示例：
 """
 
 
+EPILOG_DOCTOR = """示例：
+  gongwen doctor                     逐项检查，✓ 正常、✗ 有问题（附修复方法）、○ 未配置或不适用
+  gongwen doctor --index 我的索引 --json   供脚本使用的 JSON
+  gongwen doctor --quick             跳过 LibreOffice 转换测试（快几秒）
+必需项（Python、torch、向量模型、索引能否打开）有问题时退出码为 1。
+"""
 EPILOG_SERVE = """示例：
   gongwen serve                                   在 http://127.0.0.1:7860 打开界面（默认索引 index/）
   gongwen serve --index 我的索引 --port 8080
@@ -65,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="各子命令的用法：gongwen 子命令 --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"gongwen {_version()}", help="显示版本号后退出")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
     parse = sub.add_parser(
         "parse", help="读取、清洗并结构化文件（不建索引）", epilog=EPILOG_PARSE,
@@ -154,7 +161,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--auth", help="认证“用户名:密码”（也可用环境变量 GONGWEN_AUTH）；非本机地址必须设置")
     serve.add_argument("--corpus", type=Path, help="索引为空时先入库的文件夹（默认随附的 corpus/）")
     serve.set_defaults(func=cmd_serve)
+
+    doctor = sub.add_parser("doctor", help="检查运行环境与索引（出问题时先运行它）", epilog=EPILOG_DOCTOR,
+                            description="检查 Python 与 torch、向量模型及其许可、LibreOffice（实际转换一页）、"
+                                        "OCR 模型（断网加载）、中文字体、Milvus 地址（如已配置）、依赖版本，以及索引："
+                                        "当前版本、数量、中断留下的临时目录、向量缓存大小、剩余磁盘。",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    _index_arg(doctor)
+    doctor.add_argument("--json", action="store_true", help="输出 JSON")
+    doctor.add_argument("--quick", action="store_true", help="跳过 LibreOffice 转换测试")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
+
+
+def _version() -> str:
+    from assistant import __version__
+
+    return __version__
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant.doctor import exit_code, report_json, report_text, run_checks
+
+    checks = run_checks(_settings(args), libreoffice=not args.quick)
+    print(json.dumps(report_json(checks), ensure_ascii=False, indent=2) if args.json else report_text(checks))
+    return exit_code(checks)
 
 
 def _index_arg(parser: argparse.ArgumentParser) -> None:

@@ -31,6 +31,25 @@ def about_html(service: Service) -> str:
     return f'<table class="gw-about">{body}</table>{warn}'
 
 
+def doctor_html(checks) -> str:
+    """The `gongwen doctor` report as a table: ✓/✗/○, item, what was found, the fix (all escaped)."""
+    from assistant.doctor import summary
+
+    rows = "".join(
+        f'<tr class="gw-doctor-{"ok" if c.ok else "na" if c.ok is None else "bad"}"><td>{render.esc(c.mark)}</td>'
+        f"<th>{render.esc(c.title)}</th><td>{render.esc(c.detail)}"
+        + (f'<div class="gw-fix">{"修复" if c.ok is False else "提示"}：{render.esc(c.fix)}</div>'
+           if c.fix and c.ok is not True else "") + "</td></tr>"
+        for c in checks)
+    return f'<table class="gw-about gw-doctor">{rows}</table><div class="gw-msg">{render.esc(summary(checks))}</div>'
+
+
+def run_doctor(service: Service) -> str:
+    from assistant.doctor import run_checks
+
+    return doctor_html(run_checks(service.settings))
+
+
 HELP = """
 **设置方法**（修改后重启 `gongwen serve` 生效）：
 
@@ -46,4 +65,8 @@ def build(service: Service) -> dict:
     gr.Markdown(HELP)
     refresh = gr.Button("刷新")
     refresh.click(lambda: about_html(service), None, info, api_visibility="private")
+    gr.Markdown("**环境检查**（与命令 `gongwen doctor` 相同：逐项 ✓/✗ 并给出修复方法；约需 10–20 秒）")
+    doctor = gr.HTML('<div class="gw-msg">点击“运行环境检查”。</div>', elem_id="gw-doctor")
+    check = gr.Button("运行环境检查", elem_id="gw-doctor-run")
+    check.click(lambda: run_doctor(service), None, doctor, api_visibility="private")
     return {"refresh": (lambda: about_html(service), [info])}

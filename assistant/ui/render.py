@@ -182,4 +182,7 @@ CSS = """
 .gw-nosource{color:#999}
 .gw-progress progress{width:100%;height:14px}
 .gw-label{font-size:0.9em;color:#445}
+.gw-doctor-ok td:first-child{color:#1a7f37}
+.gw-doctor-bad td:first-child,.gw-doctor-bad .gw-fix{color:#b00020}
+.gw-fix{font-size:0.9em;color:#556;margin-top:2px}
 """
