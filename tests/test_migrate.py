@@ -174,3 +174,32 @@ def test_rebuild_embeds_only_a_changed_paragraph(index, tmp_path):
                      encoding="utf-8")
     report = ingest([work], Settings(index_dir=index_dir), rebuild=True)
     assert report.embedded == 1 and len(report.added) == len(SEEDS)
+
+
+def test_concurrent_readers_upgrade_once(index, format_2, monkeypatch):
+    """Two readers opening an old index at once: one upgrades, the other waits for it; one new generation."""
+    import threading
+    import time
+
+    _, index_dir, _ = index
+
+    def slow(gen_tmp: Path) -> None:
+        time.sleep(0.5)
+        step_1_to_2(gen_tmp)
+
+    monkeypatch.setitem(migrate.STEPS, 1, slow)
+    opened, errors = [], []
+
+    def reader():
+        try:
+            opened.append(open_index(index_dir, Settings(index_dir=index_dir)).gen.name)
+        except Exception as err:  # noqa: BLE001 — collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and opened == ["gen-000002", "gen-000002"]
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000001", "gen-000002"]

@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
 
@@ -66,9 +68,22 @@ def live_generation(index_dir: Path, *, locked: bool = False) -> Path | None:
     return migrate(index_dir)
 
 
-def migrate(index_dir: Path, steps: dict[int, Step] | None = None) -> Path | None:
-    """Upgrade the live generation to store.FORMAT_VERSION under the writer lock; returns the live generation."""
-    with store.writer_lock(Path(index_dir)):
+def migrate(index_dir: Path, steps: dict[int, Step] | None = None, wait: float = 30) -> Path | None:
+    """Upgrade the live generation to store.FORMAT_VERSION under the writer lock; returns the live generation.
+
+    A reader arriving while another process or thread upgrades (or ingests) waits up to `wait`
+    seconds for the lock, then finds the generation already upgraded.
+    """
+    deadline = time.monotonic() + wait
+    with ExitStack() as stack:
+        while True:
+            try:
+                stack.enter_context(store.writer_lock(Path(index_dir)))
+                break
+            except store.IndexError_:  # busy
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
         return migrate_locked(Path(index_dir), steps)
 
 
