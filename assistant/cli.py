@@ -23,6 +23,7 @@ EPILOG_INGEST = """示例：
   gongwen ingest corpus/                          把随附语料入库到默认索引 index/
   gongwen ingest ~/公文 范文.docx --index 我的索引   文件与文件夹均可；未变的文件按内容哈希跳过
   gongwen ingest ~/公文 --sync                    同时移除已被删除的文件对应的文档
+  gongwen ingest --rebuild --index 我的索引         用索引中已存的文档重建（不读原文件，向量取自缓存）
 """
 EPILOG_REMOVE = """示例：
   gongwen remove 国办发2020-1                      按文档 id 移除
@@ -86,10 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
                             description="读取、清洗、结构化并建立混合索引（BM25 + 向量）。新文件与改动过的文件入库，"
                                         "未变的文件跳过；失败的文件逐个报告，不影响其余文件。",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹")
+    ingest.add_argument("paths", nargs="*", metavar="PATH", help="文件或文件夹（与 --rebuild 同用时可省略）")
     _index_arg(ingest)
     ingest.add_argument("--sync", action="store_true", help="移除文件已不存在的文档")
-    ingest.add_argument("--rebuild", action="store_true", help="忽略已有索引，全部重建（例如更换了向量模型）")
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="全部重建（例如更换了向量模型）：给出路径则重新读取这些文件；不给路径则用索引中已存的文档"
+                             "（不读原文件）。两种方式的向量都取自缓存，未变的段落不重新计算")
     ingest.add_argument("--strict", action="store_true", help="有任何文件失败时以非零状态退出")
     ingest.add_argument("--model", help="sentence-transformers 模型目录或名称（默认随附的 m3e-small）")
     ingest.add_argument("--user-dict", action="append", type=Path, help="用户词典（每行一个词），可多次给出")
@@ -264,6 +267,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.search.ingest import ingest, print_progress
     from assistant.search.store import IndexError_
 
+    if not args.paths:
+        if not args.rebuild:
+            return fail("请给出要入库的文件或文件夹（gongwen ingest --help 有示例）")
+        return rebuild_stored(args)
     missing = [p for p in args.paths if not Path(p).exists()]
     for path in missing:
         print(f"错误：{path}：文件或文件夹不存在", file=sys.stderr)
@@ -279,6 +286,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(report.summary())
     failed = bool(report.failed or missing)
     return 1 if failed and (args.strict or not (report.documents or report.unchanged)) else 0
+
+
+def rebuild_stored(args: argparse.Namespace) -> int:
+    from assistant.search.ingest import print_progress
+    from assistant.search.migrate import rebuild_from_stored
+    from assistant.search.store import IndexError_
+
+    try:
+        report = rebuild_from_stored(_settings(args).index_dir, _settings(args), progress=print_progress)
+    except IndexError_ as err:
+        return fail(str(err))
+    print(report.summary())
+    return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

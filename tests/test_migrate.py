@@ -122,7 +122,7 @@ def test_a_step_that_does_not_record_its_version_fails(index, format_2, monkeypa
 def test_no_step_asks_for_a_rebuild(index, monkeypatch):
     _, index_dir, _ = index
     monkeypatch.setattr(store, "FORMAT_VERSION", 2)
-    with pytest.raises(store.IndexError_, match=r"无法自动升级到 2.*--rebuild"):
+    with pytest.raises(store.IndexError_, match=r"无法自动升级到 2。请运行 gongwen ingest --rebuild --index"):
         open_index(index_dir, Settings(index_dir=index_dir))
     assert live_name(index_dir) == "gen-000001"
 
@@ -203,3 +203,28 @@ def test_concurrent_readers_upgrade_once(index, format_2, monkeypatch):
         thread.join()
     assert not errors and opened == ["gen-000002", "gen-000002"]
     assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000001", "gen-000002"]
+
+
+def test_rebuild_from_stored_documents_without_the_source_files(index, monkeypatch, capsys):
+    """An index whose format has no upgrade step: `gongwen ingest --rebuild --index DIR` (no paths) rebuilds it
+    in the current format from docs.sqlite and the cache; the source files are not read, nothing is embedded."""
+    seeds, index_dir, hits = index
+    monkeypatch.setattr(store, "FORMAT_VERSION", 2)  # and no step registered
+    moved = seeds.with_name("moved-away")
+    seeds.rename(moved)
+    try:
+        assert cli.main(["ingest", "--rebuild", "--index", str(index_dir)]) == 0
+    finally:
+        moved.rename(seeds)
+    out = capsys.readouterr().out
+    assert "新计算向量 0 个" in out and f"共 {len(SEEDS)} 篇文档" in out
+    live = store.current_generation(index_dir)
+    assert live.name == "gen-000002" and store.read_manifest(live)["format_version"] == 2
+    assert [h.para_id for h in open_index(index_dir, Settings(index_dir=index_dir)).search(QUERY, k=5)] == hits
+
+
+def test_ingest_without_paths_needs_rebuild(tmp_path, capsys):
+    assert cli.main(["ingest", "--index", str(tmp_path / "i")]) == 1
+    assert "请给出要入库的文件或文件夹" in capsys.readouterr().err
+    assert cli.main(["ingest", "--rebuild", "--index", str(tmp_path / "i")]) == 1
+    assert "还没有索引，无法重建" in capsys.readouterr().err

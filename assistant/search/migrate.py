@@ -13,9 +13,11 @@ a step that fails (or a killed process) leaves it live, and at most a `.tmp` fol
 which the next publish removes. The embedding cache is shared across generations and formats,
 so a step that needs vectors finds them there instead of embedding again.
 
-A step should be cheap (re-derive files from docs.sqlite, rename fields); a change that needs
-the source documents re-parsed is not a step: leave it out and the message asks for
-`gongwen ingest --rebuild`, which embeds only texts missing from the cache.
+A step should be cheap (re-derive files from docs.sqlite, rename fields). Without a step for a
+version the message asks for `gongwen ingest --rebuild --index DIR`: `rebuild_from_stored` builds
+a whole new generation with today's code from the stored documents (docs.sqlite; the source files
+are not needed) and the embedding cache (nothing unchanged is embedded again). A change that
+needs the source documents re-parsed: `gongwen ingest 原文件夹 --rebuild`.
 """
 
 from __future__ import annotations
@@ -112,8 +114,8 @@ def migrate_locked(index_dir: Path, steps: dict[int, Step] | None = None) -> Pat
         shutil.rmtree(tmp, ignore_errors=True)
         raise store.IndexError_(
             f"索引 {index_dir} 从格式版本 {version} 升级到 {target} 失败，原索引（{gen.name}）保持不变："
-            f"{type(err).__name__}: {err}。可用 gongwen ingest 原文件夹 --rebuild 以新格式重建"
-            "（已计算过的向量取自缓存，不会重新计算）。") from err
+            f"{type(err).__name__}: {err}。可用 gongwen ingest --rebuild --index {index_dir} 以新格式重建"
+            "（用已存的文档，向量取自缓存，不会重新计算）。") from err
     return store.publish_generation(index_dir, tmp, name)
 
 
@@ -126,5 +128,38 @@ def check_upgradable(index_dir: Path, version: int | None, target: int, steps: d
     missing = [v for v in range(version or 0, target) if v not in steps] if version is not None else [None]
     if missing:
         raise store.IndexError_(
-            f"索引 {index_dir} 的格式版本 {version} 太旧，无法自动升级到 {target}。请运行 "
-            "gongwen ingest 原文件夹 --rebuild 重建（已计算过的向量取自缓存，不会重新计算）。")
+            f"索引 {index_dir} 的格式版本 {version} 无法自动升级到 {target}。请运行 gongwen ingest --rebuild "
+            f"--index {index_dir}：用索引中已存的文档重建，不需要原文件，已计算过的向量取自缓存、不会重新计算。")
+
+
+def rebuild_from_stored(index_dir: Path, settings, progress=None):
+    """A new generation in the current format from the live generation's *stored* documents.
+
+    `gongwen ingest --rebuild` without paths: nothing is re-read from the source files (they may be
+    gone), and vectors come from the embedding cache, so nothing whose text and model are unchanged
+    is embedded again. A changed model (settings.model) is allowed: its vectors are computed.
+    Returns an IngestReport.
+    """
+    from assistant.search.build import build_generation
+    from assistant.search.ingest import IngestReport, _stored_docs, _stored_files
+    from assistant.search.tokenize import Tokenizer
+
+    index_dir = Path(index_dir)
+    started = time.perf_counter()
+    with store.writer_lock(index_dir):
+        gen = store.current_generation(index_dir)
+        if gen is None:
+            raise store.IndexError_(f"{index_dir} 中还没有索引，无法重建；请先运行：gongwen ingest 文件或文件夹 --index {index_dir}")
+        version = generation_version(gen)
+        if version is None or version > store.FORMAT_VERSION:
+            check_upgradable(index_dir, version, store.FORMAT_VERSION, {})
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        files = list(_stored_files(gen).values())
+        docs, words, terms = _stored_docs(gen)
+        if manifest.get("tokenizers", {}).get("words_base") != Tokenizer(settings.user_dicts).name:
+            words = {}  # user dictionaries changed: tokenize again
+        report = IngestReport(unchanged=len(files), documents=len(docs))
+        report.generation, report.embedded, report.paragraphs = build_generation(
+            index_dir, settings, files, docs, words, terms, progress, None)
+    report.seconds = time.perf_counter() - started
+    return report
