@@ -1,0 +1,130 @@
+"""Punctuation (GB/T 15834-2011): full-width marks in Chinese text, paired quotes and brackets,
+no 顿号 before 等, no doubled marks, the ellipsis as ……."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.norms.document import CheckDocument
+from assistant.norms.finding import ERROR, Finding, finding, is_chinese_context
+
+CATEGORY = "标点"
+FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_URL = re.compile(r"(?:https?://|www\.)[\w./?%&=:#~+\-]+|[\w.\-]+@[\w.\-]+|[A-Za-z][\w.\-]*\.(?:com|cn|org|net|gov)[\w./\-]*")
+PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("【", "】"), ("〔", "〕"))
+_DENG = re.compile(r"、(?=等)")
+_DOUBLE = re.compile(r"([，。、；：？！])\1+")
+_ELLIPSIS = re.compile(r"\.{3,}|。{3,}|…{3,}|(?<!…)…(?!…)|(?:⋯){1,}|…\.{1,}")
+
+
+def check(doc: CheckDocument) -> list[Finding]:
+    found: list[Finding] = []
+    for i, text in enumerate(doc.paragraphs):
+        found += _halfwidth(i, text) + _pairs(i, text) + _deng(i, text) + _doubled(i, text) + _ellipsis(i, text)
+    return found
+
+
+def _masked(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _URL.finditer(text)]
+
+
+def _halfwidth(i: int, text: str) -> list[Finding]:
+    """, ; : ? ! ( ) next to 汉字 or full-width marks; 12,345 and 10:30 are numbers, not marks;
+    a pair of ( ) is Chinese when it holds Chinese or follows it."""
+    skip = _masked(text)
+    chinese_at = _chinese_parens(text)
+    flagged: list[int] = []
+    for pos, ch in enumerate(text):
+        if ch not in FULL or any(s <= pos < e for s, e in skip):
+            continue
+        before, after = text[pos - 1] if pos else "", text[pos + 1] if pos + 1 < len(text) else ""
+        if ch in ",:" and before.isdigit() and after.isdigit():
+            continue
+        if ch in "()" and pos in chinese_at:
+            chinese = chinese_at[pos]
+        else:
+            chinese = (is_chinese_context(before) or is_chinese_context(after)
+                       or (flagged and flagged[-1] == pos - 1))
+        if chinese:
+            flagged.append(pos)
+    return [finding("punct.halfwidth", CATEGORY, ERROR, i, text, pos, pos + 1,
+                    f"中文行文中应使用全角标点“{FULL[text[pos]]}”，不用半角“{text[pos]}”（GB/T 15834-2011 4）",
+                    FULL[text[pos]]) for pos in flagged]
+
+
+def _chinese_parens(text: str) -> dict[int, bool]:
+    """Matched half-width parentheses → whether the pair is Chinese punctuation."""
+    result: dict[int, bool] = {}
+    stack: list[int] = []
+    for pos, ch in enumerate(text):
+        if ch == "(":
+            stack.append(pos)
+        elif ch == ")" and stack:
+            open_ = stack.pop()
+            inside = text[open_ + 1:pos]
+            chinese = any(is_chinese_context(c) for c in inside) or is_chinese_context(text[open_ - 1:open_])
+            result[open_] = result[pos] = chinese
+    return result
+
+
+def _pairs(i: int, text: str) -> list[Finding]:
+    """Every opening mark closed in the same paragraph, in order; straight " quotes are flagged."""
+    out = []
+    for left, right in PAIRS:
+        stack: list[int] = []
+        for pos, ch in enumerate(text):
+            if ch == left:
+                stack.append(pos)
+            elif ch == right:
+                if stack:
+                    stack.pop()
+                else:
+                    out.append(finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
+                                       f"“{right}”前缺少与之配对的“{left}”（GB/T 15834-2011 4.8、4.9、4.10）"))
+        if stack and not (left == "“" and _quote_spans_paragraphs(text, stack[0])):
+            out += [finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
+                            f"“{left}”缺少与之配对的“{right}”（GB/T 15834-2011 4.8、4.9、4.10）")
+                    for pos in stack]
+    if text.count('"') and any(is_chinese_context(c) for c in text) and not _masked(text):
+        quotes = list(re.finditer('"', text))
+        paired = len(quotes) % 2 == 0
+        for n, m in enumerate(quotes):
+            out.append(finding("punct.straight_quote", CATEGORY, ERROR, i, text, m.start(), m.end(),
+                               "中文行文中的引号用“”，不用直引号 \"（GB/T 15834-2011 4.8）",
+                               ("“" if n % 2 == 0 else "”") if paired else None))
+    return out
+
+
+def _quote_spans_paragraphs(text: str, pos: int) -> bool:
+    """A quotation running over paragraphs opens each one and closes only in the last (4.1.4)."""
+    return pos == 0
+
+
+def _deng(i: int, text: str) -> list[Finding]:
+    return [finding("punct.deng", CATEGORY, ERROR, i, text, m.start(), m.end(),
+                    "“等”前不用顿号（GB/T 15834-2011 5.1.7）", "")
+            for m in _DENG.finditer(text)]
+
+
+def _doubled(i: int, text: str) -> list[Finding]:
+    out = []
+    for m in _DOUBLE.finditer(text):
+        if m.group(1) == "。" and len(m.group()) >= 3:
+            continue  # 。。。 is a mistyped ellipsis, reported below
+        out.append(finding("punct.doubled", CATEGORY, ERROR, i, text, m.start(), m.end(),
+                           f"标点“{m.group(1)}”重复（GB/T 15834-2011 4）", m.group(1)))
+    return out
+
+
+def _ellipsis(i: int, text: str) -> list[Finding]:
+    skip = _masked(text)
+    out = []
+    for m in _ELLIPSIS.finditer(text):
+        if any(s <= m.start() < e for s, e in skip):
+            continue
+        if m.group().startswith(".") and not (is_chinese_context(text[m.start() - 1:m.start()])
+                                              or is_chinese_context(text[m.end():m.end() + 1])):
+            continue
+        out.append(finding("punct.ellipsis", CATEGORY, ERROR, i, text, m.start(), m.end(),
+                           "省略号用两个“…”连成“……”（GB/T 15834-2011 4.11）", "……"))
+    return out
