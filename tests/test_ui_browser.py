@@ -268,6 +268,11 @@ def test_settings_page_shows_model_and_index(page):
     text = page.inner_text("#gw-about")
     assert "m3e-small" in text and "检索段落数" in text and "工作总结" in text
     shot(page, "settings")
+    page.click("#gw-doctor-run")  # the same report as `gongwen doctor`
+    page.wait_for_selector("#gw-doctor table", timeout=WAIT)
+    report = page.inner_text("#gw-doctor")
+    assert "✓" in report and "向量模型" in report and "非商用" in report and "LibreOffice" in report
+    shot(page, "settings-doctor")
     assert page.external == []
 
 
