@@ -30,8 +30,9 @@ EPILOG_REMOVE = """示例：
   gongwen remove ~/公文/旧材料/                     按文件或文件夹路径移除
 """
 EPILOG_EVAL = """示例：
-  gongwen eval                         两个评测集、全部查询
-  gongwen eval --set cmrc --limit 500 --tune
+  gongwen eval                         四个评测集，默认融合与各单路、RRF 比较（留出的一半查询）
+  gongwen eval --set stard --json      只评 STARD，输出 JSON
+  gongwen eval --tune                  在四个集的调参一半上按“最差情形”选融合参数，再在留出一半上报告
 """
 EPILOG_COMPOSE = """示例：
   gongwen compose --doctype 工作总结 --topic "医德医风建设" --org "某县卫生健康局" --year 2026 --out 总结.docx
@@ -47,6 +48,7 @@ EPILOG_SEARCH = """示例：
   gongwen search "优化营商环境" --doctype 方案 --role 主要任务 --k 5
   gongwen search "\"三好一满意\" 活动成效" --year-from 2010 --year-to 2015 --json
   gongwen search --index idx --batch queries.jsonl --k 10 --json
+  gongwen search "节能减排 目标责任" --unit document      按文件排序，每个文件附最相关的段落
       （每行 {"qid": "...", "query": "..."}，每个查询输出一行 {"qid", "hits": [...]}）
 """
 
@@ -120,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--source", help="来源文件或文件夹（路径包含即可）")
     search.add_argument("--mode", choices=["hybrid", "bm25_words", "bm25_bigrams", "dense"], default="hybrid",
                         help="检索信号（默认 hybrid 融合）")
+    search.add_argument("--unit", choices=["paragraph", "document"], default="paragraph",
+                        help="结果单位：paragraph 按段落（默认，看“怎么写”），document 按文件（看“哪些文件讲这个”）")
     search.add_argument("--batch", type=Path, help="批量查询文件（JSONL：qid, query）")
     search.add_argument("--json", action="store_true", help="输出 JSON")
     search.set_defaults(func=cmd_search)
@@ -143,12 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     compose.set_defaults(func=cmd_compose)
 
     evaluate = sub.add_parser("eval", help="检索效果评测（MRR@10、Recall@1/10、nDCG@10）", epilog=EPILOG_EVAL,
-                              description="在 CMRC 2018 dev 与“标题→章节”两个评测集上比较 BM25 词、BM25 字二元组、"
-                                          "向量与融合检索。融合权重在偶数号查询上调，在奇数号查询上报告。",
+                              description="在四个评测集（CMRC 2018、标题→章节、STARD 法律问答、政策标题→文件）上比较"
+                                          "各单路信号、RRF、等权融合与默认融合。偶数号查询调参，奇数号查询报告（留出）。",
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    evaluate.add_argument("--set", choices=["cmrc", "headings", "all"], default="all", help="评测集（默认全部）")
+    evaluate.add_argument("--set", choices=["cmrc", "headings", "stard", "policies", "all"], default="all",
+                          help="评测集（默认全部）")
     evaluate.add_argument("--limit", type=int, help="每个评测集最多抽取的查询数")
-    evaluate.add_argument("--tune", action="store_true", help="在开发集上网格搜索融合权重")
+    evaluate.add_argument("--tune", action="store_true",
+                          help="在各集调参一半上按“最差情形”选融合参数（levels.Blend），并在留出一半上报告")
     evaluate.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared",
                           help="共享数据目录（默认 ../shared）")
     evaluate.add_argument("--workdir", type=Path, default=Path("benchmarks/out/eval"), help="评测索引存放目录")
@@ -332,8 +338,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                       year_to=args.year_to, org=args.org, source=args.source)
     signals = SIGNALS if args.mode == "hybrid" else (args.mode,)
     if args.batch:
-        return run_batch(index, args.batch, args.k, filters, signals)
-    hits = index.search(args.query, k=args.k, filters=filters, signals=signals)
+        return run_batch(index, args.batch, args.k, filters, signals, args.unit)
+    hits = index.search(args.query, k=args.k, filters=filters, signals=signals, unit=args.unit)
     if args.json:
         print(json.dumps({"query": args.query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
     elif not hits:
@@ -345,7 +351,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_batch(index, path: Path, k: int, filters, signals) -> int:
+def run_batch(index, path: Path, k: int, filters, signals, unit: str = "paragraph") -> int:
     """One output line per input line {"qid","query"}; a bad line is named and skipped."""
     from assistant.search.present import hit_json
 
@@ -362,7 +368,7 @@ def run_batch(index, path: Path, k: int, filters, signals) -> int:
             bad += 1
             print(f"错误：{path} 第 {no} 行不是有效的 {{\"qid\", \"query\"}} JSON，已跳过", file=sys.stderr)
             continue
-        hits = index.search(query, k=k, filters=filters, signals=signals)
+        hits = index.search(query, k=k, filters=filters, signals=signals, unit=unit)
         print(json.dumps({"qid": qid, "hits": [hit_json(h, full=False) for h in hits]}, ensure_ascii=False), flush=True)
     return 1 if bad else 0
 
@@ -421,30 +427,14 @@ def _walk_paragraphs(section):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.search import evaluate as ev
+    from assistant.search import eval_run
     from assistant.search.ingest import print_progress
 
-    settings = _settings(args)
-    builders = {"cmrc": ev.cmrc_set, "headings": ev.heading_set}
-    names = list(builders) if args.set == "all" else [args.set]
-    results = []
-    for name in names:
-        eval_set = builders[name](args.shared, args.workdir / name, args.limit)
-        result = ev.evaluate(eval_set, args.workdir / name / "index", settings, tune=args.tune, progress=print_progress)
-        results.append(result)
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False), flush=True)
-        else:
-            print(f"\n评测集：{result['set']}（报告用查询 {result['queries_test']} 个，调参用 {result['queries_dev']} 个）")
-            print(f"{_pad('方式', 20)}{'MRR@10':>9}{'R@1':>9}{'R@10':>9}{'nDCG@10':>9}")
-            for mode, m in result["modes"].items():
-                print(f"{_pad(mode, 20)}{m['MRR@10']:>9.4f}{m['R@1']:>9.4f}{m['R@10']:>9.4f}{m['nDCG@10']:>9.4f}")
-            for scope, margin in result["margins"].items():
-                low, high = margin["MRR@10_ci95"]
-                print(f"默认融合比最佳单路（{scope}：{margin['best_single_by_MRR']}）MRR@10 {margin['MRR@10']:+.4f}"
-                      f"（95% 区间 {low:+.4f}…{high:+.4f}）")
-            if "tuned_weights" in result:
-                print(f"调得的权重：{result['tuned_weights']}（开发集 MRR@10 {result['tuned_dev_MRR@10']}）")
+    names = list(eval_run.BUILDERS) if args.set == "all" else [args.set]
+    results = eval_run.run(names, args.shared, args.workdir, _settings(args), tune=args.tune, limit=args.limit,
+                           progress=print_progress)
+    for result in results:
+        print(json.dumps(result, ensure_ascii=False) if args.json else eval_run.as_text(result, _pad), flush=True)
     return 0
 
 

@@ -12,9 +12,9 @@ from assistant.norms.finding import ERROR, Finding, finding
 
 CATEGORY = "发文字号"
 _OPEN, _CLOSE = "〔[［(（【﹝〖", "〕]］)）】﹞〗"
-# 机关代字 (2–12 汉字, ending like 发/函/字/办…) · bracket · year · bracket · 第? · number · 号
+# 机关代字 (汉字; may be absent in a list: 〔2014〕5号和〔2015〕6号) · bracket · year · bracket · 第? · number · 号
 PATTERN = re.compile(
-    rf"(?P<org>[\u4e00-\u9fff]{{1,12}}?[发函字办复令电通呈报明规])"
+    rf"(?P<org>[\u4e00-\u9fff]{{0,12}}?)"
     rf"(?P<open>[{re.escape(_OPEN)}])(?P<year>\d{{2,4}})(?P<close>[{re.escape(_CLOSE)}])"
     r"(?P<di>第?)(?P<num>\d{1,5})号")
 CITE = "GB/T 9704-2012 7.2.4"
@@ -30,6 +30,8 @@ def check(doc: CheckDocument) -> list[Finding]:
 
 def _check_one(i: int, text: str, m: re.Match) -> list[Finding]:
     out = []
+    if len(m.group("year")) != 4 and m.group("open") != "〔" or not (m.group("org") or m.group("open") == "〔"):
+        return out  # (24)3号 or a bare (2024)3号 is not recognisably a 发文字号
     if m.group("open") != "〔" or m.group("close") != "〕":
         s, e = m.start("open"), m.end("close")
         out.append(finding("docnum.bracket", CATEGORY, ERROR, i, text, s, e,

@@ -77,14 +77,28 @@ def check(doc: CheckDocument) -> list[Finding]:
                                  f"层次序数跳级：{NAMES[level]}之前缺少{NAMES[level - 1]}一层"
                                  f"（依次为一、（一）1.（1））（{CITE}）"))
         expected = counters.get(level, 0) + 1
-        if number != expected and not (level - deepest > 1 and number == 1):
+        if number != expected and number != 1:  # a list may restart at 1 (several lists under one 款)
             found.append(finding("level.sequence", CATEGORY, ERROR, i, text, 0, head[2],
                                  f"同级序号不连续：此处应为第 {expected} 项，写作第 {number} 项（{CITE}）"))
-        counters[level] = number
+        counters[level] = number if number == expected or _next_sibling(doc, i, level) in (None, number + 1) \
+            else expected  # 一 三 四 is a gap (continue from 三), 一 三 三 a typo (continue from 二)
         for deeper in [k for k in counters if k > level]:
             del counters[deeper]
         deepest = level
     return found
+
+
+def _next_sibling(doc: CheckDocument, i: int, level: int) -> int | None:
+    """The number of the next heading of `level` before a higher level opens, or None."""
+    for text in doc.paragraphs[i + 1:]:
+        head = heading_level(text)
+        if head is None:
+            continue
+        if head[0] < level:
+            return None
+        if head[0] == level:
+            return head[1]
+    return None
 
 
 def _marks(i: int, text: str) -> list[Finding]:

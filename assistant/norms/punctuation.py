@@ -78,13 +78,13 @@ def _pairs(i: int, text: str) -> list[Finding]:
             elif ch == right:
                 if stack:
                     stack.pop()
-                else:
+                elif pos > 0:  # a line starting with the closing mark was broken, not unpaired
                     out.append(finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
                                        f"“{right}”前缺少与之配对的“{left}”（GB/T 15834-2011 4.8、4.9、4.10）"))
         if stack and not (left == "“" and _quote_spans_paragraphs(text, stack[0])):
             out += [finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
                             f"“{left}”缺少与之配对的“{right}”（GB/T 15834-2011 4.8、4.9、4.10）")
-                    for pos in stack]
+                    for pos in stack if pos < len(text) - 1]  # ending the line: a broken line
     if text.count('"') and any(is_chinese_context(c) for c in text) and not _masked(text):
         quotes = list(re.finditer('"', text))
         paired = len(quotes) % 2 == 0

@@ -79,14 +79,28 @@ def _rule(path: Path, n: int, item) -> WordRule:
                     str(item.get("note") or ""), **patterns)
 
 
-@lru_cache(maxsize=8)
 def rules_for(extra: tuple[str, ...] = ()) -> tuple[WordRule, ...]:
-    """The shipped list, then GONGWEN_WORDS, then `extra` files (later entries override a wrong form)."""
+    """The shipped list, then GONGWEN_WORDS, then `extra` files (a later entry with the same wrong form
+    and `next` context overrides an earlier one). Cached while the files are unchanged."""
     files = [DATA_FILE, *[p for p in os.environ.get("GONGWEN_WORDS", "").split(os.pathsep) if p], *extra]
-    merged: dict[str, WordRule] = {}
+    return _rules_for(tuple((str(p), *_stamp(p)) for p in files))
+
+
+def _stamp(path) -> tuple[int, int]:
+    try:
+        info = os.stat(path)
+        return info.st_mtime_ns, info.st_size
+    except OSError:
+        return 0, -1
+
+
+@lru_cache(maxsize=16)
+def _rules_for(stamped: tuple[tuple[str, int, int], ...]) -> tuple[WordRule, ...]:
+    files = [p for p, _, _ in stamped]
+    merged: dict[tuple[str, str], WordRule] = {}
     for path in files:
         for rule in load_rules(path):
-            merged[rule.wrong] = rule
+            merged[(rule.wrong, rule.next.pattern if rule.next else "")] = rule
     return tuple(r for r in merged.values() if r.right != r.wrong)
 
 
