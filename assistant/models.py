@@ -85,7 +85,9 @@ class Hit:
     `explain` maps each signal ("bm25_words", "bm25_bigrams", "dense") to its rank and
     raw score for this paragraph (absent when the signal did not retrieve it) plus
     "fused"; `highlights` are (start, end) offsets of matched terms in `text`;
-    `similar` lists near-duplicate paragraphs collapsed into this hit.
+    `similar` lists near-duplicate paragraphs collapsed into this hit. With the document unit, the
+    hit is the document's best paragraph and `passages` its next-best ones; `explain` then also has
+    "section" and "document" (the level evidence, z units) as with the paragraph unit.
     """
 
     doc_id: str
@@ -104,6 +106,8 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()
     similar: tuple[Mapping[str, Any], ...] = ()
     row: int = -1
+    # Document unit: the document's next-best paragraphs ({"para_id", "score", "heading_path", "text"}).
+    passages: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,12 @@ class DraftParagraph:
 @dataclass(frozen=True)
 class Section:
     """A section of an outline: heading, the roles it was filled from, chosen paragraphs and
-    per-paragraph alternatives (same length as `paragraphs`), and optional sub-sections."""
+    per-paragraph alternatives (same length as `paragraphs`), and optional sub-sections.
+
+    A sub-heading taken from a precedent keeps its `heading_source`. A section the corpus could
+    not fill well says so: `gap` (why), `guidance` (the template's hints on what it usually
+    contains) and `near_misses` (the best paragraphs that fell short) — shown in the editor,
+    never exported unless the user moves one into the text."""
 
     heading: str
     roles: tuple[str, ...]
@@ -143,6 +152,10 @@ class Section:
     alternatives: tuple[tuple[DraftParagraph, ...], ...] = ()
     subsections: tuple["Section", ...] = ()
     level: int = 1
+    heading_source: SourceRef | None = None
+    gap: str = ""
+    guidance: tuple[str, ...] = ()
+    near_misses: tuple[DraftParagraph, ...] = ()
 
 
 @dataclass(frozen=True)

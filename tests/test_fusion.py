@@ -83,26 +83,6 @@ def test_default_is_zmnz_with_default_weights():
     assert fusion.fuse({}) == {}
 
 
-def test_section_context_hand_values():
-    """Rows 1, 2 share section 0 (4 indexed paragraphs); row 3 is alone in section 1 (2 paragraphs).
-
-    section term: section 0 → (3 + 1) / 4 = 1; section 1 → 4 / 2 = 2.
-    """
-    import numpy as np
-
-    section_of = np.array([9, 0, 0, 1])  # row 0 is not a candidate
-    section_size = np.array([4, 2])
-    fused, term = fusion.section_context({1: 3.0, 2: 1.0, 3: 4.0}, section_of, section_size, 0.5)
-    assert term == approx({1: 1.0, 2: 1.0, 3: 2.0})
-    assert fused == approx({1: 3.5, 2: 1.5, 3: 5.0})
-    # weight 0 leaves the scores as they were; an empty candidate list stays empty
-    assert fusion.section_context({1: 3.0}, section_of, section_size, 0.0)[0] == {1: 3.0}
-    assert fusion.section_context({}, section_of, section_size)[0] == {}
-    # a paragraph whose section-mates also matched overtakes an equal one that stands alone
-    fused, _ = fusion.section_context({1: 2.0, 2: 2.0, 3: 2.0}, np.array([0, 0, 0, 1]), np.array([3, 3]), 0.5)
-    assert fused[1] > fused[3]
-
-
 def test_unknown_method_is_refused_in_chinese():
     with pytest.raises(ValueError, match="未知的融合方法"):
         fusion.fuse({"a": A}, None, "combmax")
@@ -113,7 +93,7 @@ EVAL_INDEX = Path(__file__).resolve().parents[1] / "benchmarks/out/eval/cmrc/ind
 
 @pytest.mark.skipif(not (EVAL_INDEX / "CURRENT").exists(),
                     reason="no CMRC evaluation index (build it with: gongwen eval --set cmrc)")
-def test_fused_default_beats_each_signal_on_a_real_cmrc_slice(tmp_path):
+def test_default_beats_each_signal_on_a_real_cmrc_slice(tmp_path):
     """400 held-out CMRC questions against the full CMRC evaluation index (real BM25, m3e-small, FAISS).
 
     A slice small enough to index inside a test (≈50 passages) is too easy: every signal scores
@@ -121,14 +101,16 @@ def test_fused_default_beats_each_signal_on_a_real_cmrc_slice(tmp_path):
     """
     from assistant.config import Settings
     from assistant.search import evaluate as ev
-    from assistant.search.engine import SIGNALS, open_index
+    from assistant.search import evalsets
+    from assistant.search.engine import open_index
+    from assistant.search.levels import Blend
 
-    eval_set = ev.cmrc_set(SHARED, tmp_path)
-    queries = eval_set.queries[1::2][:400]  # the held-out (odd) half, as in gongwen eval
+    eval_set = evalsets.cmrc_set(SHARED, tmp_path)
     index = open_index(EVAL_INDEX, Settings(index_dir=EVAL_INDEX))
-    candidates = ev.collect_signals(index, queries)
-    ids = index.row_ids()
-    mrr = {mode: ev.score_mode(eval_set, ids, queries, candidates, (mode,))["MRR@10"] for mode in SIGNALS}
-    sections = (index.section_of, index.section_size, index.section_weight(None))
-    fused = ev.score_mode(eval_set, ids, queries, candidates, SIGNALS, sections=sections)["MRR@10"]
+    keys = [doc for doc, _ in index.row_ids()]
+    doc_keys = [keys[int(s)] for s in index.levels.groups.doc_start[:-1]]
+    queries = ev.collect(index, eval_set.queries[1::2][:400])  # the held-out (odd) half, as in gongwen eval
+    prepared = ev.Prepared(eval_set, "corpus", keys, doc_keys, [], queries)
+    mrr = {mode: ev.mean(ev.per_query(prepared, queries, mode, Blend()))["MRR@10"] for mode in ev.single_modes(prepared)}
+    fused = ev.mean(ev.per_query(prepared, queries, ev.DEFAULT, index.blend))["MRR@10"]
     assert all(fused > single for single in mrr.values()), (fused, mrr)

@@ -90,17 +90,7 @@ class BM25Index:
     def top_k(self, query_tokens: Sequence[str], k: int,
               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Ids and scores of the k best documents with score > 0 (and allowed[id] if given), best first."""
-        scores = self.scores(query_tokens)
-        keep = scores > 0
-        if allowed is not None:
-            keep &= _check_mask(allowed, self.n_docs)
-        ids = np.flatnonzero(keep)
-        if k <= 0:
-            ids = ids[:0]
-        elif len(ids) > k:
-            ids = ids[np.argpartition(-scores[ids], k - 1)[:k]]
-        order = np.lexsort((ids, -scores[ids]))  # score descending, then id ascending for stable ties
-        return ids[order], scores[ids[order]]
+        return select_top(self.scores(query_tokens), k, allowed)
 
     def save(self, path: Path) -> None:
         """Write params.json, vocab.json and weights.npz into the folder `path` (no pickle)."""
@@ -127,6 +117,20 @@ class BM25Index:
         _check_consistent(path, params, vocab, arrays, n_docs, n_terms)
         weights = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n_docs, n_terms))
         return cls(weights, vocab, params)
+
+
+def select_top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and values of the k largest scores > 0 (and allowed[id] if given), best first, ties by id."""
+    keep = scores > 0
+    if allowed is not None:
+        keep &= _check_mask(allowed, len(scores))
+    ids = np.flatnonzero(keep)
+    if k <= 0:
+        ids = ids[:0]
+    elif len(ids) > k:
+        ids = ids[np.argpartition(-scores[ids], k - 1)[:k]]
+    order = np.lexsort((ids, -scores[ids]))  # score descending, then id ascending for stable ties
+    return ids[order], scores[ids[order]]
 
 
 def okapi_idf(doc_freqs: np.ndarray, n_docs: int, epsilon: float) -> tuple[np.ndarray, float]:

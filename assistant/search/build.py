@@ -30,6 +30,7 @@ def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry]
     from assistant.search.bm25 import BM25Index
     from assistant.search.dense import Embedder
     from assistant.search.embed_cache import EmbedCache, embed_with_cache
+    from assistant.search.level_index import build_levels
     from assistant.search.tokenize import Tokenizer, char_bigrams, mine_terms
     from assistant.search.vectors import VectorIndex
 
@@ -69,7 +70,13 @@ def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry]
     conn.close()
     word_tokens = [w.split() for w in words]
     BM25Index.build(word_tokens, k1=settings.k1, b=settings.b).save(tmp / "bm25_words")
-    BM25Index.build([char_bigrams(t) for t in texts], k1=settings.k1, b=settings.b).save(tmp / "bm25_bigrams")
+    bigram_tokens = [char_bigrams(t) for t in texts]
+    BM25Index.build(bigram_tokens, k1=settings.k1, b=settings.b).save(tmp / "bm25_bigrams")
+    titles = {n: d.doc.title or "" for n, d in enumerate(docs)}
+    build_levels(tmp, [n for n, _ in body], [p.heading_path for _, p in body], word_tokens, bigram_tokens,
+                 {n: tokenizer.words(t) for n, t in titles.items() if t},
+                 {n: char_bigrams(t) for n, t in titles.items() if t}, settings.k1, settings.b)
+    del bigram_tokens
     vindex = VectorIndex.build(np.asarray(vectors, dtype=np.float32).reshape(len(texts), embedder.dim),
                                approx_threshold=settings.approx_threshold)
     vindex.save(tmp / "vectors.faiss")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.models import Hit
-from assistant.search import fusion, store
-from assistant.search.query import Query, highlight_spans, parse_query
+from assistant.search import fusion, levels, store
+from assistant.search.query import Query, highlight_spans, parse_query, role_of_query
 
 SIGNALS = ("bm25_words", "bm25_bigrams", "dense")
+UNITS = ("paragraph", "document")
+PUNCT = set("，。、；：？！,.;:?!（）()《》“”\"'‘’【】[]·—-…")
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,15 @@ class SearchIndex:
         self.vectors = VectorIndex.load(gen / "vectors.faiss")
         self._embedder = None
         self._load_arrays()
+        from assistant.search.level_index import LevelIndex
+
+        self.levels = LevelIndex(gen, self.n)
+        self.blend = levels.Blend().with_(**(settings.fusion or {}))
 
     def _load_arrays(self) -> None:
         rows = self.sql("SELECT p.row, p.doc, p.role, p.near_dup, d.doctype, d.year, d.org, d.path, p.heading_path "
                         "FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row IS NOT NULL ORDER BY p.row")
         self.n = len(rows)
-        sections: dict[tuple, int] = {}  # (document, heading path) → section id, for fusion.section_context
-        self.section_of = np.array([sections.setdefault((r[1], r[8]), len(sections)) for r in rows], dtype=np.int64)
-        self.section_size = np.bincount(self.section_of, minlength=len(sections))
         self.doc_of = np.array([r[1] for r in rows], dtype=np.int32)
         self.role_of = np.array([r[2] or "" for r in rows], dtype=object)
         self.dup_of = np.array([r[3] or "" for r in rows], dtype=object)
@@ -85,48 +88,119 @@ class SearchIndex:
     # ---- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | None = None, signals=SIGNALS,
                weights: dict | None = None, method: str | None = None, collapse: bool = True,
-               section: float | None = None) -> list[Hit]:
-        """Hybrid search; `signals` may name a single signal (for evaluation).
+               section: float | None = None, unit: str = "paragraph", blend: levels.Blend | None = None) -> list[Hit]:
+        """Hybrid search; `unit` "paragraph" (default) or "document" (one hit per document: its best
+        paragraph, the next-best in `passages`).
 
-        `section` is the weight of the section context added after fusion (fusion.section_context;
-        None: the "section" entry of the fusion overrides or the default, 0: off). A single signal
-        is ranked by its own scores alone.
+        Default ranking: evidence at three levels (assistant.search.levels, weights in `blend`, default
+        self.blend). `signals` may name a single signal (ranked by its own scores); `method` ("zmnz",
+        "zsum", "minmax", "rrf") fuses the paragraph signals only, as before the levels; `section=0`
+        means that plain paragraph fusion (fusion.fuse, DEFAULT_WEIGHTS), no section or document evidence.
         """
+        if unit not in UNITS:
+            raise ValueError(f"未知的结果单位 {unit!r}，可选：{'、'.join(UNITS)}")
         q = parse_query(query)
         if not q.text or self.n == 0:
             return []
         allowed = self._mask(filters, q)
-        per_signal = self._signals(q, allowed, signals)
-        weights = weights or self.settings.fusion or None
-        if len(per_signal) > 1:
-            fused = fusion.fuse(per_signal, weights, method)
-            section = self.section_weight(weights) if section is None else section
-        else:
-            fused = dict(next(iter(per_signal.values()), {}))
-            section = 0.0
-        fused, context = fusion.section_context(fused, self.section_of, self.section_size, section)
-        ranked = sorted(fused, key=lambda r: (-fused[r], r))[: max(k * 10, 100)]
+        blend = blend or self.blend
+        if section == 0 and method is None:
+            method = fusion.DEFAULT_METHOD  # plain paragraph fusion (the composer's per-slot search)
+        elif section is not None:
+            blend = blend.with_(section=section)
+        rows, scores, per_signal, cands = self._rank(q, allowed, signals, weights, method, blend, unit)
         pinned = self._pinned(q, allowed)
-        order = pinned + [r for r in ranked if r not in set(pinned)]
-        hits = self._collapse(order, k) if collapse else [(r, []) for r in order[:k]]
         terms = self._highlight_terms(q)
-        ranks = {name: {row: i + 1 for i, row in enumerate(sorted(s, key=s.get, reverse=True))}
+        ranks = {name: {row: i + 1 for i, row in enumerate(sorted(s, key=lambda r: (-s[r], r)))}
                  for name, s in per_signal.items()}
-        return [self._hit(row, fused.get(row, 0.0), similar, terms, row in pinned, per_signal, ranks,
-                          context.get(row) if section else None)
-                for row, similar in hits]
+        parts = self._parts(cands)
+
+        def hit(row, similar=(), passages=()):
+            return self._hit(row, scores.get(row, 0.0), list(similar), terms, row in pinned, per_signal, ranks,
+                             parts.get(row), passages)
+
+        if unit == "document":
+            return [hit(row, passages=self._passages(row, rows, scores)) for row in self._doc_order(pinned, rows, k)]
+        order = pinned + [r for r in rows if r not in set(pinned)]
+        chosen = self._collapse(order, k) if collapse else [(r, []) for r in order[:k]]
+        return [hit(row, similar) for row, similar in chosen]
+
+    def _rank(self, q: Query, allowed, signals, weights, method, blend, unit):
+        """(rows best first, score of each row, raw per-signal scores, level candidates or None)."""
+        per_signal, bigram_scores = self._signals(q, allowed, signals)
+        if len(per_signal) == 1 or method is not None:
+            one = next(iter(per_signal.values()), {})
+            fused = dict(one) if len(per_signal) == 1 else fusion.fuse(per_signal, weights, method)
+            return sorted(fused, key=lambda r: (-fused[r], r)), fused, per_signal, None
+        cands = self.candidates(q, allowed, per_signal, bigram_scores, blend, unit)
+        if unit == "document":
+            _docs, doc_scores, best = levels.rank_docs(cands, blend, weights)
+            scores = dict(zip(best.tolist(), doc_scores.tolist()))
+            row_rank, row_values = levels.rank_rows(cands, blend, weights)
+            scores.update({r: v for r, v in zip(row_rank.tolist(), row_values.tolist()) if r not in scores})
+            return best.tolist() + [r for r in row_rank.tolist() if r not in set(best.tolist())], scores, per_signal, cands
+        row_rank, row_values = levels.rank_rows(cands, blend, weights)
+        return row_rank.tolist(), dict(zip(row_rank.tolist(), row_values.tolist())), per_signal, cands
+
+    def candidates(self, q: Query, allowed, per_signal, bigram_scores, blend: levels.Blend,
+                   unit: str = "paragraph") -> levels.Candidates:
+        """The level evidence of one query (the engine's and the evaluation's common input)."""
+        from assistant.search.tokenize import char_bigrams
+
+        n = self.settings.candidates
+        words, bigrams = self.tokenizer.words(q.text), char_bigrams(q.text)
+        allowed_rows = None if allowed is None else np.flatnonzero(allowed)
+        groups = self.levels.groups
+        sec_raw = self.levels.search("section", words, bigrams, n, allowed_rows) if blend.section else {}
+        use_doc = blend.document or unit == "document"
+        doc_raw = self.levels.search("document", words, bigrams, n, allowed_rows) if use_doc else {}
+        extra = []
+        if bigram_scores is not None:
+            extra = (levels.representatives(sec_raw, groups.sec_start, bigram_scores, allowed)
+                     + levels.representatives(doc_raw, groups.doc_start, bigram_scores, allowed))
+        cands = levels.gather(per_signal, sec_raw, doc_raw, groups, extra)
+        role = role_of_query(q.text)
+        if role is not None:
+            cands = replace(cands, role=(self.role_of[cands.rows] == role).astype(np.float64))
+        return cands
+
+    def _doc_order(self, pinned: list[int], rows: list[int], k: int) -> list[int]:
+        """Best row of each document, pinned documents first, k documents."""
+        out, seen = [], set()
+        for row in pinned + rows:
+            doc = int(self.doc_of[row])
+            if doc not in seen:
+                seen.add(doc)
+                out.append(row)
+            if len(out) >= k:
+                break
+        return out
+
+    def _passages(self, best: int, rows: list[int], scores: dict, limit: int = 2) -> list[dict]:
+        doc = self.doc_of[best]
+        others = [r for r in rows if r != best and self.doc_of[r] == doc][:limit]
+        out = []
+        for row in others:
+            idx, text, path_json, doc_id = self.sql(
+                "SELECT p.idx, p.text, p.heading_path, d.doc_id FROM paragraphs p JOIN documents d ON d.id = p.doc "
+                "WHERE p.row = ?", (row,))[0]
+            out.append({"para_id": f"{doc_id}#{idx}", "score": round(scores.get(row, 0.0), 4),
+                        "heading_path": json.loads(path_json), "text": text})
+        return out
 
     @staticmethod
-    def section_weight(weights: dict | None) -> float:
-        """Section-context weight: a "section" entry of the fusion overrides, else the default."""
-        return float((weights or {}).get("section", fusion.SECTION_WEIGHT))
+    def _parts(cands: levels.Candidates | None) -> dict[int, dict]:
+        if cands is None:
+            return {}
+        return {int(r): {"section": round(float(s), 4), "document": round(float(d), 4)}
+                for r, s, d in zip(cands.rows, cands.section, cands.document)}
 
     def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
         """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""
         q = parse_query(query)
         if not q.text or self.n == 0:
             return {name: {} for name in signals}
-        return self._signals(q, self._mask(filters, q), signals)
+        return self._signals(q, self._mask(filters, q), signals)[0]
 
     def row_ids(self) -> list[tuple[str, str]]:
         """(doc_id, para_id) of every indexed row, in row order."""
@@ -134,16 +208,21 @@ class SearchIndex:
                         "WHERE p.row IS NOT NULL ORDER BY p.row")
         return [(doc_id, f"{doc_id}#{idx}") for doc_id, idx in rows]
 
-    def _signals(self, q: Query, allowed, signals) -> dict[str, dict[int, float]]:
+    def _signals(self, q: Query, allowed, signals) -> tuple[dict[str, dict[int, float]], np.ndarray | None]:
+        """Each signal's top candidates, and the bigram BM25 score of every row (None if not asked)."""
+        from assistant.search.bm25 import select_top
+
         n = self.settings.candidates
         out: dict[str, dict[int, float]] = {}
+        bigram_scores = None
         if "bm25_words" in signals:
             ids, scores = self.bm25_words.top_k(self.tokenizer.words(q.text), n, allowed)
             out["bm25_words"] = dict(zip(ids.tolist(), scores.tolist()))
         if "bm25_bigrams" in signals:
             from assistant.search.tokenize import char_bigrams
 
-            ids, scores = self.bm25_bigrams.top_k(char_bigrams(q.text), n, allowed)
+            bigram_scores = self.bm25_bigrams.scores(char_bigrams(q.text))
+            ids, scores = select_top(bigram_scores, n, allowed)
             out["bm25_bigrams"] = dict(zip(ids.tolist(), scores.tolist()))
         if "dense" in signals:
             qv = self.embedder.encode_query(q.text).reshape(1, -1)
@@ -153,7 +232,7 @@ class SearchIndex:
             else:
                 scores, ids = self.vectors.search(qv, n, allowed_ids)
                 out["dense"] = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
-        return out
+        return out, bigram_scores
 
     def _mask(self, filters: Filters | None, q: Query) -> np.ndarray | None:
         mask = None
@@ -217,25 +296,28 @@ class SearchIndex:
         return kept
 
     def _highlight_terms(self, q: Query) -> list[str]:
-        words = [w for w in self.tokenizer.words(q.text) if len(w) > 1 or not w.isascii()]
-        return list(q.phrases) + words
+        """Quoted phrases and query words; lone characters only when the query has nothing longer
+        (the 下 of 下一步 must not light up inside 下基层)."""
+        words = [w for w in self.tokenizer.words(q.text) if w.strip() and not all(c in PUNCT for c in w)]
+        longer = [w for w in words if len(w) > 1]
+        return list(q.phrases) + (longer or words)
 
     def _hit(self, row: int, score: float, similar: list[int], terms: list[str], pinned: bool,
-             per_signal: dict, ranks: dict, context: float | None = None) -> Hit:
+             per_signal: dict, ranks: dict, parts: dict | None = None, passages=()) -> Hit:
         (pid, idx, text, original, path_json, role, doc_id, title, source, doctype, org, date) = self.sql(
             "SELECT p.id, p.idx, p.text, p.original, p.heading_path, p.role, d.doc_id, d.title, d.path, "
             "d.doctype, d.org, d.date FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row = ?", (row,))[0]
         explain = {name: {"rank": ranks[name][row], "score": round(s[row], 4)}
                    for name, s in per_signal.items() if row in s}
-        if context is not None:
-            explain["section"] = round(context, 4)  # section-context term before its weight
+        explain.update(parts or {})  # level evidence (z units, before the blend weights)
         explain["fused"] = round(score, 4)
         if pinned:
             explain["pinned"] = "文号/标题匹配"
         return Hit(doc_id=doc_id, para_id=f"{doc_id}#{idx}", score=round(score, 4), title=title,
                    heading_path=tuple(json.loads(path_json)), role=role, text=text, original=original or text,
                    source=source, doctype=doctype, org=org, date=date, explain=explain,
-                   highlights=tuple(highlight_spans(text, terms)), similar=tuple(self._similar(similar)), row=row)
+                   highlights=tuple(highlight_spans(text, terms)), similar=tuple(self._similar(similar)), row=row,
+                   passages=tuple(passages))
 
     def _similar(self, rows: list[int]) -> list[dict]:
         out = []

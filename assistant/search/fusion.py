@@ -1,6 +1,6 @@
 """Fusion of retrieval signals — pure functions over {row: score} maps.
 
-Default (`zmnz`, chosen from measurements, see README 检索融合 and benchmarks/fusion_variants.py):
+Paragraph-level fusion (`zmnz`, the last round's default; README 检索融合):
 
 1. each signal's scores are rescaled over that signal's own candidates as
    (s − lowest) / standard deviation — like min–max, but divided by the spread of the whole
@@ -12,12 +12,9 @@ Default (`zmnz`, chosen from measurements, see README 检索融合 and benchmark
    agreement between signals is rewarded. A signal with weight 0 still counts there.
 All values are ≥ 0, so callers that divide by the top score get values in [0, 1].
 
-Section context (`section_context`, applied by the engine after fusion): each row then gains
-SECTION_WEIGHT × (sum of the fused scores of its section's candidates ÷ the section's number of
-indexed paragraphs) — a paragraph whose section as a whole matches the query rises above a stray
-paragraph elsewhere. A section is the paragraphs of one document under the same heading path
-(a document without headings is one section). Measured on the evaluation sets (README 检索融合,
-benchmarks/fusion_probe.py), weight 0.5 chosen on the dev queries.
+The engine's default ranking builds on these scalings with evidence at three levels
+(assistant.search.levels); `fuse` is the paragraph-only fusion kept for explicit methods, the
+composer's per-slot lexical search and the evaluation's baselines.
 
 Weights default to dense 0.8, character-bigram BM25 0.2, word BM25 0 (it acts only
 through the agreement count). Other methods, kept for comparison and for overrides:
@@ -31,11 +28,8 @@ import math
 from collections import Counter
 from typing import Mapping
 
-import numpy as np
-
 DEFAULT_WEIGHTS = {"bm25_words": 0.0, "bm25_bigrams": 0.2, "dense": 0.8}
 DEFAULT_METHOD = "zmnz"
-SECTION_WEIGHT = 0.5
 METHODS = ("zmnz", "zsum", "minmax", "rrf")
 # Smallest spread a signal's candidate list is scaled by. Cosines of m3e-small differ by a few
 # thousandths between near-identical paragraphs; without a floor a list of 90 copies at 0.8075
@@ -105,21 +99,3 @@ def fuse(signals: Mapping[str, Mapping[int, float]], weights: Mapping[str, float
     if method == "rrf":
         return rrf(signals, weights)
     raise ValueError(f"未知的融合方法 {method!r}，可选：{', '.join(METHODS)}")
-
-
-def section_context(fused: Mapping[int, float], section_of: np.ndarray, section_size: np.ndarray,
-                    weight: float = SECTION_WEIGHT) -> tuple[dict[int, float], dict[int, float]]:
-    """(fused + weight × section term, section term) per row.
-
-    section term of a row = Σ fused score of the candidate rows in its section / indexed rows in
-    that section (rows not among the candidates count 0). `section_of[row]` is the section id,
-    `section_size[id]` its number of indexed rows.
-    """
-    if not fused or weight == 0:
-        return dict(fused), {row: 0.0 for row in fused}
-    totals: dict[int, float] = {}
-    for row, score in fused.items():
-        sec = int(section_of[row])
-        totals[sec] = totals.get(sec, 0.0) + score
-    term = {row: totals[int(section_of[row])] / max(int(section_size[section_of[row]]), 1) for row in fused}
-    return {row: fused[row] + weight * term[row] for row in fused}, term

@@ -35,7 +35,13 @@ from assistant.search import store
 Step = Callable[[Path], None]
 
 # from_version → the step that upgrades a generation of that version to from_version + 1.
-STEPS: dict[int, Step] = {}
+def _upgrade_1_to_2(gen_tmp: Path) -> None:
+    from assistant.search.level_index import upgrade_1_to_2
+
+    upgrade_1_to_2(gen_tmp)
+
+
+STEPS: dict[int, Step] = {1: _upgrade_1_to_2}
 
 
 def generation_version(gen: Path) -> int | None:

@@ -22,6 +22,8 @@ def hit_json(hit: Hit, full: bool = True) -> dict:
             "explain": dict(hit.explain), "highlights": [list(s) for s in hit.highlights],
             "similar_count": len(hit.similar), "similar": list(hit.similar),
         })
+        if hit.passages:
+            out["passages"] = [dict(p) for p in hit.passages]
     return out
 
 
@@ -36,11 +38,14 @@ def hit_text(n: int, hit: Hit) -> str:
     signals = "，".join(f"{name} 第{v['rank']}名 {v['score']}" for name, v in hit.explain.items()
                        if isinstance(v, dict))
     if "section" in hit.explain:
-        signals += f"，章节 {hit.explain['section']}"
+        signals += f"，章节 {hit.explain['section']}，全文 {hit.explain.get('document', 0)}"
     lines = [f"{n}. 《{hit.title}》 {hit.doctype or ''} {hit.date or ''}".rstrip(),
              f"   位置：{path}［{hit.role}］",
              f"   {''.join(marked)}",
              f"   得分 {hit.score}（{signals}）"]
+    for p in hit.passages:
+        where = " › ".join(p["heading_path"]) or "（开头）"
+        lines.append(f"   又：{where}：{p['text'][:80]}{'…' if len(p['text']) > 80 else ''}")
     if hit.similar:
         lines.append(f"   另有 {len(hit.similar)} 处相似：" + "；".join(s["title"] for s in hit.similar[:3]))
     return "\n".join(lines)

@@ -31,6 +31,13 @@ def parse_query(raw: str) -> Query:
     return Query(raw, re.sub(r"\s+", " ", scoring).strip(), tuple(p for p in phrases if p), numbers, titles)
 
 
+def role_of_query(text: str) -> str | None:
+    """The section role a query names (下一步打算, 存在的问题, 保障措施 …), or None."""
+    from assistant.ingest.roles import role_of_heading
+
+    return role_of_heading(text, None)
+
+
 def no_hits_hint(raw: str) -> str:
     """What to tell a user whose query found nothing: quoted phrases are exact constraints."""
     phrases = parse_query(raw).phrases

@@ -9,6 +9,7 @@ Layout::
         docs.sqlite        files, documents, paragraphs
         terms.txt          dictionary terms mined from the corpus (the query tokenizer needs them)
         bm25_words/ bm25_bigrams/ vectors.faiss
+        levels/            section- and document-level BM25 + row groups (level_index.py)
       embed_cache.sqlite   shared across generations: text hash → vector
       ingest.lock
 
@@ -28,7 +29,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: section- and document-level BM25 under levels/ (assistant.search.level_index)
 KEEP_GENERATIONS = 2
 
 SCHEMA = """

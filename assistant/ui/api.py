@@ -31,10 +31,11 @@ def _user_errors(fn):
 
 def make_api(service: Service):
     def search(query: str, k: int = 10, doctype: str = "", role: str = "", year_from: int = 0, year_to: int = 0,
-               org: str = "", source: str = "") -> list[dict]:
-        """检索先例段落。doctype/role 可用逗号分隔多个；年份 0 表示不限。返回命中段落列表。"""
+               org: str = "", source: str = "", unit: str = "paragraph") -> list[dict]:
+        """检索先例段落。doctype/role 可用逗号分隔多个；年份 0 表示不限；unit 为 paragraph（按段落）或
+        document（按文件，每个文件一条，附其他相关段落）。返回命中列表。"""
         filters = make_filters(split_keywords(doctype), split_keywords(role), year_from, year_to, org, source)
-        return [hit_json(h) for h in service.search(query, int(k), filters)]
+        return [hit_json(h) for h in service.search(query, int(k), filters, unit)]
 
     def compose(doctype: str, topic: str, org: str = "", year: int = 0, keywords: str = "",
                 alternatives: int = 3) -> dict:

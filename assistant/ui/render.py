@@ -50,6 +50,8 @@ def _explain(explain: dict) -> str:
         parts.append(f"{label} 第{info['rank']}名（{info['score']:.3g}）" if info else f"{label} —")
     if "section" in explain:
         parts.append(f"章节 {explain['section']:.3f}")
+    if "document" in explain:
+        parts.append(f"全文 {explain['document']:.3f}")
     parts.append(f"融合 {explain.get('fused', 0):.3f}")
     if explain.get("pinned"):
         parts.append(esc(explain["pinned"]))
@@ -85,8 +87,18 @@ def hits_html(hits: Sequence[Hit], query: str = "") -> str:
             f'<div class="gw-text">{highlighted(hit.text, hit.highlights)}</div>'
             f'<div class="gw-explain">{_explain(dict(hit.explain))}'
             f' · <span class="gw-file">{esc(Path(hit.source).name)}</span></div>'
-            f"{similar}</div>")
+            f"{similar}{_passages(hit)}</div>")
     return f'<div class="gw-hits" data-query="{esc(query)}">{"".join(cards)}</div>'
+
+
+def _passages(hit: Hit) -> str:
+    """按文件 results: the document's next-best paragraphs under its best one."""
+    if not hit.passages:
+        return ""
+    items = "".join(f'<li data-para="{esc(p["para_id"])}"><span class="gw-path">'
+                    f'{" › ".join(esc(h) for h in p["heading_path"]) or "（正文）"}</span> {esc(p["text"])}</li>'
+                    for p in hit.passages)
+    return f'<ul class="gw-passages">{items}</ul>'
 
 
 def hit_label(n: int, hit: Hit) -> str:

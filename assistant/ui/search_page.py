@@ -26,6 +26,8 @@ def build(service: Service, draft_state: gr.State) -> dict:
         query = gr.Textbox(label="检索词", placeholder="按主题检索先例写法，例如：加强医德医风建设 下一步打算；"
                            "“引号内短语”须原样出现；可直接输入发文字号或《标题》", scale=6, elem_id="gw-query")
         k = gr.Slider(1, 50, value=10, step=1, label="结果数", scale=1)
+        unit = gr.Radio([("按段落", "paragraph"), ("按文件", "document")], value="paragraph", label="结果单位",
+                        scale=1, elem_id="gw-unit", interactive=True)
         button = gr.Button("检索", variant="primary", scale=1, elem_id="gw-search-btn")
     gr.Examples(EXAMPLES, inputs=query, label="示例")
     with gr.Accordion("筛选条件", open=True):
@@ -45,9 +47,10 @@ def build(service: Service, draft_state: gr.State) -> dict:
     note = gr.HTML(elem_id="gw-search-note")
     document = gr.HTML(elem_id="gw-doc")
 
-    def run(query_text, k_value, *filter_values):
+    def run(query_text, k_value, unit_value, *filter_values):
         try:
-            hits = service.search(query_text or "", int(k_value or 10), make_filters(*filter_values))
+            hits = service.search(query_text or "", int(k_value or 10), make_filters(*filter_values),
+                                  unit_value or "paragraph")
         except UserError as err:
             return render.message_html(str(err), "error"), [], gr.update(choices=[], value=None), ""
         labels = [render.hit_label(n, h) for n, h in enumerate(hits, 1)]
@@ -55,9 +58,9 @@ def build(service: Service, draft_state: gr.State) -> dict:
         return (render.hits_html(hits, query_text or ""), hits,
                 gr.update(choices=choices, value=0 if hits else None), "")
 
-    inputs = [query, k, doctype, role, year_from, year_to, org, source]
+    inputs = [query, k, unit, doctype, role, year_from, year_to, org, source]
     outputs = [results, hits_state, pick, note]
-    for trigger in (button.click, query.submit, doctype.change, role.change):
+    for trigger in (button.click, query.submit, unit.change, doctype.change, role.change):
         trigger(run, inputs, outputs, api_visibility="private", concurrency_limit=4, concurrency_id="search")
 
     def open_document(hits, choice):

@@ -109,10 +109,12 @@ class Service:
             raise UserError("索引为空：请先在“语料库”页上传文件入库，或运行 gongwen ingest 文件夹。")
         return index
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None):
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, unit: str = "paragraph"):
         if not query.strip():
             return []
-        return self.require_index().search(query, k=max(1, min(int(k), 100)), filters=filters)
+        if unit not in ("paragraph", "document"):
+            raise UserError(f"结果单位只能是 paragraph（按段落）或 document（按文件），收到：{unit}")
+        return self.require_index().search(query, k=max(1, min(int(k), 100)), filters=filters, unit=unit)
 
     def facets(self) -> dict[str, list[str]]:
         """Values present in the index, for the filter choices."""
