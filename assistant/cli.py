@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="输出 JSON")
     doctor.add_argument("--quick", action="store_true", help="跳过 LibreOffice 转换测试")
     doctor.set_defaults(func=cmd_doctor)
+
+    from assistant.norms.cli import add_parser as add_check_parser  # gongwen check
+
+    add_check_parser(sub)
     return parser
 
 
