@@ -62,7 +62,7 @@ def test_ocr_models_load_offline_when_installed(healthy):
     _, checks = healthy
     ocr = checks["ocr"]
     assert ocr.ok is not False, ocr  # installed: must load with the network refused; absent: ○
-    assert ("断网加载并识别成功" in ocr.detail) if ocr.ok else ("未安装" in ocr.detail)
+    assert ("断网加载模型并认出测试图中的“安全生产”" in ocr.detail) if ocr.ok else ("未安装" in ocr.detail)
 
 
 def test_fonts_found(healthy):

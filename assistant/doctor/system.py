@@ -148,13 +148,34 @@ socket.create_connection = refuse
 import numpy as np
 started = time.perf_counter()
 try:
-    from rapidocr import RapidOCR
+    from assistant.ingest.ocr import engine   # the product's own loader
+    ocr = engine()
 except ImportError:
-    from rapidocr_onnxruntime import RapidOCR
-engine = RapidOCR()
-engine(np.full((48, 160, 3), 255, dtype=np.uint8))
-print(f"{time.perf_counter() - started:.1f}")
+    try:
+        from rapidocr import RapidOCR
+    except ImportError:
+        from rapidocr_onnxruntime import RapidOCR
+    ocr = RapidOCR()
+image = np.full((96, 360, 3), 255, dtype=np.uint8)
+if len(sys.argv) > 1:  # a CJK font: draw a word and expect it back
+    from PIL import Image, ImageDraw, ImageFont
+    picture = Image.fromarray(image)
+    ImageDraw.Draw(picture).text((20, 16), "安全生产", fill=(0, 0, 0), font=ImageFont.truetype(sys.argv[1], 56))
+    image = np.asarray(picture)
+result = ocr(image)
+texts = getattr(result, "txts", None)
+if texts is None and isinstance(result, tuple):  # rapidocr_onnxruntime 1.x: (lines, elapsed)
+    texts = [line[1] for line in (result[0] or [])]
+print(f"{time.perf_counter() - started:.1f}	{''.join(texts or ())}")
 """
+
+
+def cjk_font_file() -> str | None:
+    if shutil.which("fc-list") is None:
+        return None
+    out = subprocess.run(["fc-list", ":lang=zh-cn", "file"], capture_output=True, text=True, timeout=30).stdout
+    files = sorted(line.split(":")[0].strip() for line in out.splitlines() if line.strip())
+    return next((f for f in files if "Sans" in f and "Regular" in f), files[0] if files else None)
 
 
 def check_ocr(settings: Settings, timeout: float = 180) -> Check:
@@ -166,15 +187,21 @@ def check_ocr(settings: Settings, timeout: float = 180) -> Check:
 
     version = metadata.version(module.replace("_", "-"))
     try:
-        result = subprocess.run([sys.executable, "-c", OCR_PROBE], capture_output=True, text=True,
-                                timeout=timeout, stdin=subprocess.DEVNULL)
+        font = cjk_font_file()
+        result = subprocess.run([sys.executable, "-c", OCR_PROBE, *([font] if font else [])], capture_output=True,
+                                text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=str(ROOT))
     except subprocess.TimeoutExpired:
         return Check("ocr", "OCR 模型", False, f"{module} {version}：加载超过 {timeout:.0f} 秒", "检查 CPU 负载后重试")
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["未知错误"])[-1]
         return Check("ocr", "OCR 模型", False, f"{module} {version}：断网时无法加载模型（{last[:200]}）",
                      f"模型文件应随安装包提供；重新运行 {SETUP}")
-    return Check("ocr", "OCR 模型", True, f"{module} {version}，断网加载并识别成功（{result.stdout.strip()} 秒）")
+    seconds, _, text = result.stdout.strip().partition("\t")
+    if font and "安全" not in text:
+        return Check("ocr", "OCR 模型", False, f"{module} {version}：模型已加载，但没有认出测试图中的“安全生产”（得到“{text}”）",
+                     f"重新运行 {SETUP}；仍不行请报告维护者")
+    what = f"认出测试图中的“{text}”" if font else "识别空白测试图"
+    return Check("ocr", "OCR 模型", True, f"{module} {version}，断网加载模型并{what}（{seconds} 秒）")
 
 
 def check_fonts(settings: Settings) -> Check:
