@@ -240,7 +240,7 @@ def test_ingest_without_paths_needs_rebuild(tmp_path, capsys):
     assert "还没有索引，无法重建" in capsys.readouterr().err
 
 
-def test_there_is_a_fixture_of_the_current_format():
+def test_indexes_of_earlier_formats_are_kept():
     """Before a format change, the release's index must be kept: python scripts/make_index_fixture.py."""
     assert (DATA / f"index_v{store.FORMAT_VERSION}").is_dir() or any(
         int(p.name[7:]) < store.FORMAT_VERSION for p in FIXTURES), "tests/data/index_v* 缺失"
