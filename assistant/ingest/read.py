@@ -1,7 +1,9 @@
 """Read one file into RawDocument(s): the dispatcher over the per-format readers.
 
-Formats: .txt and .md (any encoding, see `decode_bytes`), .docx, .pdf, .html/.htm, .jsonl.
-Every failure is a ReadError with a short Chinese reason; an empty result is never returned.
+Formats: .txt and .md (any encoding, see `decode_bytes`), .docx, .pdf, .html/.htm, .jsonl, and the
+archive formats .doc/.wps (LibreOffice), .rtf, .ofd, scanned PDFs and page images (OCR). Binary files are
+dispatched on their content (`detect_kind`): a .wps that is a renamed .docx, a .doc that is RTF or HTML
+are read as what they are. Every failure is a ReadError with a short Chinese reason; an empty result is never returned.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import stat
 from pathlib import Path
 from typing import Callable
 
+from assistant.ingest.detect import detect_kind
 from assistant.ingest.encoding import decode_bytes
+from assistant.ingest.read_doc import read_doc
 from assistant.ingest.read_docx import read_docx
 from assistant.ingest.read_html import read_html
+from assistant.ingest.read_image import IMAGE_SUFFIXES, read_image
+from assistant.ingest.read_ofd import read_ofd
 from assistant.ingest.read_pdf import read_pdf
+from assistant.ingest.read_rtf import read_rtf
 from assistant.ingest.read_text import read_jsonl, read_md, read_txt
 from assistant.models import RawDocument, ReadError
 
@@ -32,18 +39,23 @@ _READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".jsonl": read_jsonl,
+    ".doc": read_doc,
+    ".wps": read_doc,
+    ".rtf": read_rtf,
+    ".ofd": read_ofd,
+    **{suffix: read_image for suffix in IMAGE_SUFFIXES},
 }
+_BY_CONTENT: dict[str, Reader] = {"ole": read_doc, "docx": read_docx, "ofd": read_ofd, "rtf": read_rtf,
+                                  "pdf": read_pdf, "image": read_image, "html": read_html}
+_SNIFFED = frozenset({".doc", ".wps", ".docx", ".rtf", ".ofd", ".pdf", *IMAGE_SUFFIXES})
+"""Suffixes whose reader is chosen by content; text suffixes (.txt, .md, .html, .jsonl) keep theirs."""
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 SKIP_NAMES = frozenset({"readme.md", "readme.txt", "source.md", "license", "license.md", "license.txt",
                         "_index.md", "_sidebar.md", "_navbar.md", "_coverpage.md", "summary.md"})
 """Skipped when a folder is read: project files and site-generator navigation (Hugo `_index.md`,
 docsify `_sidebar.md`, GitBook `SUMMARY.md`), not documents. Named explicitly, they are read."""
 _CONVERT_HINTS = {
-    ".doc": "请先另存为 .docx",
-    ".wps": "请先另存为 .docx",
-    ".rtf": "请先另存为 .docx",
     ".odt": "请先另存为 .docx",
-    ".ofd": "请先转换为 PDF",
     ".xls": "请先另存为 .txt",
     ".xlsx": "请先另存为 .txt",
 }
@@ -57,6 +69,8 @@ def read_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> lis
     path = Path(path)
     reader = reader_for(path)
     data = read_bytes(path, max_bytes)
+    if path.suffix.lower() in _SNIFFED:
+        reader = _BY_CONTENT.get(detect_kind(data), reader)  # unrecognised content: the suffix's reader says why
     return reader(path, data)
 
 

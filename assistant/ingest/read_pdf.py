@@ -1,4 +1,8 @@
-"""Reader for .pdf (text layer via pypdfium2); scanned PDFs are refused with a hint to OCR first."""
+"""Reader for .pdf: the text layer via pypdfium2; a page without one that holds an image is OCR'd.
+
+A page with a usable text layer is never OCR'd. With OCR off (--no-ocr), a scanned PDF is refused
+with that reason and a mixed one is read with a warning naming the pages left out.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from pathlib import Path
 from assistant.models import RawDocument, ReadError
 
 MIN_TEXT_CHARS = 20
+MIN_PAGE_CHARS = 5
+OCR_DPI = 300
 _PAGE_NUMBER = re.compile(
     r"^[\s\-－—–~～_·•]*(?:第\s*)?\d{1,4}\s*页?"
     r"(?:\s*[/／]\s*\d{1,4}|\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?[\s\-－—–~～_·•]*$"
@@ -22,16 +28,21 @@ def read_pdf(path: Path, data: bytes) -> list[RawDocument]:
     pages = extract_pages(path, data)
     if not pages:
         raise ReadError(str(path), "PDF 没有页面")
+    blank = [i for i, page in enumerate(pages) if _visible(page) < MIN_PAGE_CHARS]
+    ocr_warnings: list[str] = []
+    if blank:
+        pages, ocr_warnings = ocr_image_pages(path, data, pages, blank)
     text = "\n".join(page for page in pages if page)
-    if sum(1 for ch in text if not ch.isspace()) < MIN_TEXT_CHARS:
-        raise ReadError(str(path), "PDF 没有文字层（可能是扫描件），请先做 OCR 再导入")
+    if _visible(text) < MIN_TEXT_CHARS:
+        reason = next((w for w in ocr_warnings if "OCR 已关闭" in w or "未安装" in w), "")
+        raise ReadError(str(path), "PDF 没有文字层（可能是扫描件）" + (f"：{reason}" if reason else ""))
     return [
         RawDocument(
             doc_id=path.stem,
             source=str(path),
             text=text,
-            metadata={"pages": len(pages)},
-            warnings=garbled_warnings(text),
+            metadata={"pages": len(pages), **({"ocr": True} if any("OCR 识别" in w for w in ocr_warnings) else {})},
+            warnings=(*ocr_warnings, *garbled_warnings(text)),
             fmt="pdf",
         )
     ]
@@ -52,6 +63,57 @@ def extract_pages(path: Path, data: bytes) -> list[str]:
         return [clean_page_text(_page_text(pdf[i])) for i in range(len(pdf))]
     finally:
         pdf.close()
+
+
+def ocr_image_pages(path: Path, data: bytes, pages: list[str], blank: list[int]) -> tuple[list[str], list[str]]:
+    """Fill in the text of text-less pages that hold an image, by OCR; (pages, warnings)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from assistant.ingest import ocr, options
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        scanned = [i for i in blank if any(True for _ in pdf[i].get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
+                                                                             max_depth=2))]
+        if not scanned:
+            return pages, []
+        numbers = ", ".join(str(i + 1) for i in scanned[:10]) + ("…" if len(scanned) > 10 else "")
+        if not options.current().ocr:
+            return pages, [f"第 {numbers} 页没有文字层，OCR 已关闭（--no-ocr），未识别"]
+        if not ocr.available():
+            return pages, [f"第 {numbers} 页没有文字层，未安装 rapidocr，未识别"]
+        result = ocr.ocr_pages(path, [_renderer(path, pdf, i) for i in scanned], numbers=[i + 1 for i in scanned])
+    finally:
+        pdf.close()
+    filled = list(pages)
+    for i, text in zip(scanned, result.pages):
+        filled[i] = text
+    return filled, list(result.warnings)
+
+
+def _renderer(path: Path, pdf, index: int):
+    """A function rendering page `index` to RGB pixels at OCR_DPI (less when over the pixel limit)."""
+    import numpy as np
+
+    from assistant.ingest import options
+
+    def render():
+        page = pdf[index]
+        try:
+            width, height = page.get_size()
+            scale = OCR_DPI / 72
+            limit = options.current().ocr_max_pixels
+            if width * height * scale * scale > limit:
+                scale = (limit / max(width * height, 1)) ** 0.5
+            return np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
+        finally:
+            page.close()
+    return render
+
+
+def _visible(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
 
 
 def _page_text(page) -> str:
