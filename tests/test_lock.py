@@ -38,7 +38,7 @@ def locked() -> dict[str, Version]:
 
 def requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    reqs = project["dependencies"] + project.get("optional-dependencies", {}).get("test", [])
+    reqs = project["dependencies"] + [r for group in project.get("optional-dependencies", {}).values() for r in group]
     env = default_environment()
     return [r for r in map(Requirement, reqs) if r.marker is None or r.marker.evaluate(env)]
 
