@@ -110,6 +110,13 @@ def test_mismatched_documents_count_is_damage(copy):
     assert index.ok is False and "manifest 记为" in index.detail
 
 
+def test_missing_vectors_file_is_damage(copy):
+    gen = store.current_generation(Path(copy.index_dir))
+    (gen / "vectors.faiss").unlink()
+    index = by_key(copy)["index"]
+    assert index.ok is False and index.essential and "无法打开" in index.detail and "--rebuild" in index.fix
+
+
 def test_index_of_a_newer_format(copy):
     gen = store.current_generation(Path(copy.index_dir))
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))

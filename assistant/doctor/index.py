@@ -49,6 +49,8 @@ def _generation(index_dir: Path, settings: Settings) -> Check:
         return Check("index", "索引", False, detail + f"（本程序只支持到格式 {store.FORMAT_VERSION}）",
                      "升级本程序，或 gongwen ingest 原文件夹 --rebuild 以本程序的格式重建", essential=True)
     problem = _integrity(gen, counts) or _model_mismatch(manifest, settings)
+    if not problem and version == store.FORMAT_VERSION:
+        problem = _opens(gen, index_dir, settings)
     if problem:
         return Check("index", "索引", False, f"{detail}；{problem}", f"gongwen ingest 原文件夹 --rebuild --index {index_dir}",
                      essential=True)
@@ -72,6 +74,19 @@ def _integrity(gen: Path, counts: dict) -> str:
         return f"docs.sqlite 无法读取（{err}）"
     if "documents" in counts and documents != counts["documents"]:
         return f"docs.sqlite 中有 {documents} 篇文档，manifest 记为 {counts['documents']}"
+    return ""
+
+
+def _opens(gen: Path, index_dir: Path, settings: Settings) -> str:
+    """Empty when the generation loads as the search engine loads it (BM25, vectors, tokenizer; no model)."""
+    from assistant.search.engine import SearchIndex
+
+    try:
+        SearchIndex(gen, settings.with_(index_dir=index_dir))
+    except store.IndexError_ as err:
+        return str(err)
+    except Exception as err:  # noqa: BLE001 — a missing or damaged file
+        return f"无法打开（{type(err).__name__}: {err}）"
     return ""
 
 
