@@ -159,6 +159,29 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """The optional 版头 and 版记 of GB/T 9704-2012 (7.2, 7.4) and the 附件说明 (7.3.4); all empty
+    by default, and an empty field is simply not laid out.
+
+    copy_no 份号 · secrecy 密级和保密期限 (秘密★1年) · urgency 紧急程度 (特急/加急) · issuer 发文机关标志
+    (某县卫生健康局文件) · doc_number 发文字号 · signer 签发人 (上行文) · attachments 附件名称 ·
+    cc 抄送机关 · printed_by 印发机关 · printed_on 印发日期 (YYYY-MM-DD) · sealed: 署名 and 成文日期 in
+    the layout for a sealed document (7.3.5.1) or without seal (7.3.5.2)."""
+
+    copy_no: str = ""
+    secrecy: str = ""
+    urgency: str = ""
+    issuer: str = ""
+    doc_number: str = ""
+    signer: str = ""
+    attachments: tuple[str, ...] = ()
+    cc: str = ""
+    printed_by: str = ""
+    printed_on: str = ""
+    sealed: bool = True
+
+
+@dataclass(frozen=True)
 class Outline:
     """A draft document assembled from precedent paragraphs."""
 
@@ -173,3 +196,4 @@ class Outline:
     addressee: str = ""  # 主送机关, e.g. for 请示/通知
     date: str = ""  # 成文日期 YYYY-MM-DD
     keywords: tuple[str, ...] = ()
+    frame: Frame = Frame()  # 版头/版记 (empty by default)

@@ -9,7 +9,8 @@ Decisions: headings are indented two characters like body text (the usual 公文
 line of the body, headings included, starts two characters in); Latin letters and digits use the
 same font as the Chinese text around them (半角 digits of 仿宋, as typed in 公文); the signature
 follows 7.3.5.1 for sealed documents: 成文日期 right-indented four characters, 发文机关署名 centred
-over it, two blank lines above for the seal. The 版头 (red header) and 版记 are not drafted.
+over it, two blank lines above for the seal (or 7.3.5.2 without a seal). The optional 版头, 附件说明
+and 版记 come from `outline.frame` (see docx_frame.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
+from assistant.export import docx_frame as frame_
 from assistant.export import docx_xml as xml
 from assistant.export.layout import (Block, build_blocks, signature_indents, signature_texts,
                                      split_review)
@@ -58,10 +60,15 @@ def write_docx(outline: Outline, path: str | Path, sources: str = "appendix",
     path = Path(path)
     blocks = build_blocks(outline, today)
     document = new_document(outline.title)
+    frame = outline.frame
+    if frame_.has_masthead(frame):
+        frame_.add_masthead(document, frame, FONTS, BODY_PT, LINE_PITCH_TWIPS / xml.TWIPS_PER_PT, TEXT_WIDTH_PT)
     for block in blocks:
         if block.kind not in ("org", "date"):
             add_block(document, block, markers=sources == "appendix")
-    add_signature(document, *signature_texts(blocks))
+    frame_.add_attachment_note(document, frame.attachments, FONTS["body"], BODY_PT)
+    add_signature(document, *signature_texts(blocks), sealed=frame.sealed)
+    frame_.add_colophon(document, frame, FONTS["body"], BODY_PT, TEXT_WIDTH_PT, TEXT_HEIGHT_PT)
     if sources == "appendix" and sourced(blocks):
         add_appendix(document, blocks)
     document.save(str(path))
@@ -183,12 +190,13 @@ def add_marker(paragraph: Paragraph, number: int) -> None:
     run.font.superscript = True
 
 
-def add_signature(document: DocxDocument, org: str, date: str) -> None:
-    """Two blank lines (room for the seal), then 发文机关署名 centred over 成文日期, which is
-    right-indented four characters (GB/T 9704-2012 7.3.5.1)."""
-    for _ in range(SIGNATURE_GAP_LINES):
+def add_signature(document: DocxDocument, org: str, date: str, sealed: bool = True) -> None:
+    """Sealed (7.3.5.1): two blank lines (room for the seal), then 发文机关署名 centred over
+    成文日期, which is right-indented four characters. Without seal (7.3.5.2): one blank line,
+    署名 right-indented two characters, the date starting two characters further right."""
+    for _ in range(SIGNATURE_GAP_LINES if sealed else 1):
         document.add_paragraph()
-    org_right, date_right = signature_indents(org, date)
+    org_right, date_right = (signature_indents if sealed else frame_.unsealed_indents)(org, date)
     if org:
         add_signature_line(document, org, org_right)
     add_signature_line(document, date, date_right)

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
-from assistant.models import DraftParagraph, Outline, Section, SourceRef
+from assistant.models import DraftParagraph, Frame, Outline, Section, SourceRef
 
 FORMAT = "gongwen-outline"
 VERSION = 1
@@ -25,6 +25,9 @@ _LABELS = {
     "score": "得分", "doc_id": "文档编号", "para_id": "段落编号", "heading_path": "所在章节",
     "relpath": "相对路径", "doc_number": "文号",
 }
+_LABELS.update({"frame": "版头版记", "copy_no": "份号", "secrecy": "密级和保密期限", "urgency": "紧急程度",
+                "issuer": "发文机关标志", "signer": "签发人", "attachments": "附件说明", "cc": "抄送机关",
+                "printed_by": "印发机关", "printed_on": "印发日期", "sealed": "加盖印章"})
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", list: "列表", dict: "对象"}
 
 
@@ -76,7 +79,19 @@ def outline_from_dict(d: Any) -> Outline:
         addressee=_field(d, "addressee", str, "", default=""),
         date=_field(d, "date", str, "", default=""),
         keywords=_strings(d, "keywords", "", default=()),
+        frame=_frame(d.get("frame", {}), "frame"),
     )
+
+
+def _frame(d: Any, where: str) -> Frame:
+    """版头/版记 fields; every one optional (an outline saved before they existed has none)."""
+    _check_type(d, dict, where)
+    sealed = d.get("sealed", True)
+    if not isinstance(sealed, bool):
+        raise OutlineFormatError(f"大纲数据字段类型错误：应为 true 或 false，实际是 {type(sealed).__name__}{_at(where + '.sealed')}")
+    names = ("copy_no", "secrecy", "urgency", "issuer", "doc_number", "signer", "cc", "printed_by", "printed_on")
+    return Frame(**{k: _field(d, k, str, where, default="") for k in names},
+                 attachments=_strings(d, "attachments", where, default=()), sealed=sealed)
 
 
 def _section(d: Any, where: str) -> Section:
