@@ -17,12 +17,15 @@ from assistant.models import Document, ReadError
 EPILOG_PARSE = """示例：
   gongwen parse corpus/seeds/000_428990ef5edc20c9.txt          易读提纲
   gongwen parse 报告.docx --json                              一个 JSON 对象（.jsonl 每行一个）
+  gongwen parse 旧文件.wps                                    .doc/.wps/.rtf/.ofd、扫描件 PDF 与图片（OCR）同样可读
+  gongwen parse 扫描件.pdf --no-ocr                           不做 OCR：没有文字层的扫描件给出原因
   gongwen parse corpus/                                       文件夹：逐文件摘要与重复文档分组
 """
 EPILOG_INGEST = """示例：
   gongwen ingest corpus/                          把随附语料入库到默认索引 index/
   gongwen ingest ~/公文 范文.docx --index 我的索引   文件与文件夹均可；未变的文件按内容哈希跳过
   gongwen ingest ~/公文 --sync                    同时移除已被删除的文件对应的文档
+  gongwen ingest ~/档案 --no-ocr                  跳过扫描件与图片的 OCR（每页约 5 秒；识别结果按图像缓存）
   gongwen ingest --rebuild --index 我的索引         用索引中已存的文档重建（不读原文件，向量取自缓存）
 """
 EPILOG_REMOVE = """示例：
@@ -39,6 +42,9 @@ EPILOG_COMPOSE = """示例：
   gongwen compose --doctype 请示 --topic "增加编制" --org "某县教育局" --year 2026 --out 请示.md --sources separate
   gongwen compose --doctype 实施方案 --topic "优化营商环境" --org "某市人民政府" --year 2026 \\
       --keywords 政务服务 --keywords 减税降费 --out 方案.json
+  gongwen compose --doctype 通知 --topic "医德医风专项检查" --org "某县卫生健康局" --out 通知.docx \\
+      --issuer 某县卫生健康局文件 --doc-number 某县卫发〔2026〕7号 --cc 县纪委监委 \\
+      --printed-by 某县卫生健康局办公室 --printed-on 2026-03-18      带版头与版记
   gongwen compose --list                          列出可用的文种模板
 输出按扩展名选择：.docx（GB/T 9704 版式）、.md、.txt、.json（提纲，含来源与备选段落）。
 每个段落都标明来源；原文中的金额、数量、单位名称、人名、文号等标为【待核实：…】。
@@ -81,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="读取、清洗并结构化公文：标题、文种、发文机关、文号、日期、层级标题与章节角色。",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parse.add_argument("path", metavar="FILE", help="文件（.txt .docx .pdf .html .md .jsonl）或文件夹")
+    parse.add_argument("path", metavar="FILE", help="文件（.txt .md .docx .doc .wps .rtf .ofd .pdf .html .jsonl、"
+                                                    ".png .jpg .tif 等图片）或文件夹")
     parse.add_argument("--json", action="store_true", help="输出 JSON（每个文档一行）")
+    _ocr_arg(parse)
     parse.set_defaults(func=cmd_parse)
 
     ingest = sub.add_parser("ingest", help="把文件或文件夹入库（增量）", epilog=EPILOG_INGEST,
@@ -96,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="全部重建（例如更换了向量模型）：给出路径则重新读取这些文件；不给路径则用索引中已存的文档"
                              "（不读原文件）。两种方式的向量都取自缓存，未变的段落不重新计算")
     ingest.add_argument("--strict", action="store_true", help="有任何文件失败时以非零状态退出")
+    _ocr_arg(ingest)
     ingest.add_argument("--model", help="sentence-transformers 模型目录或名称（默认随附的 m3e-small）")
     ingest.add_argument("--user-dict", action="append", type=Path, help="用户词典（每行一个词），可多次给出")
     ingest.set_defaults(func=cmd_ingest)
@@ -143,6 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
                          help="素材来源清单：appendix 附在文末（默认）、separate 另存一个文件、none 不输出")
     compose.add_argument("--templates", type=Path, help="用户模板目录（同名文种覆盖内置模板；或环境变量 GONGWEN_TEMPLATES）")
     compose.add_argument("--list", action="store_true", help="列出可用的文种模板后退出")
+    frame = compose.add_argument_group("版头与版记（GB/T 9704-2012，可选，只用于 .docx 与 .json）")
+    frame.add_argument("--issuer", default="", help="发文机关标志，如“某县卫生健康局文件”（红色，居中）")
+    frame.add_argument("--doc-number", default="", help="发文字号，如“某县卫发〔2026〕7号”")
+    frame.add_argument("--signer", default="", help="签发人姓名（上行文：发文字号居左，签发人居右）")
+    frame.add_argument("--copy-no", default="", help="份号（6 位阿拉伯数字，不足补 0）")
+    frame.add_argument("--secrecy", default="", help="密级和保密期限，如“秘密★1年”")
+    frame.add_argument("--urgency", default="", help="紧急程度：特急 或 加急")
+    frame.add_argument("--attachment", action="append", default=[], help="附件名称（可多次给出，依次编号）")
+    frame.add_argument("--cc", default="", help="抄送机关，如“县纪委监委，县委宣传部”")
+    frame.add_argument("--printed-by", default="", help="印发机关，如“某县卫生健康局办公室”")
+    frame.add_argument("--printed-on", default="", help="印发日期 YYYY-MM-DD")
+    frame.add_argument("--no-seal", action="store_true", help="不加盖印章的署名版式（GB/T 9704-2012 7.3.5.2）")
     _index_arg(compose)
     compose.set_defaults(func=cmd_compose)
 
@@ -205,11 +226,24 @@ def _index_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", type=Path, help="索引目录（默认 index/，或环境变量 GONGWEN_INDEX）")
 
 
+def _ocr_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-ocr", action="store_true",
+                        help="不做 OCR（扫描件 PDF 与图片不识别；也可设环境变量 GONGWEN_NO_OCR=1）")
+
+
 def _settings(args: argparse.Namespace):
     from assistant.config import settings_from_env
 
     return settings_from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
-                             user_dicts=tuple(args.user_dict) if getattr(args, "user_dict", None) else None)
+                             user_dicts=tuple(args.user_dict) if getattr(args, "user_dict", None) else None,
+                             ocr=False if getattr(args, "no_ocr", False) else None)
+
+
+def _read_options(args: argparse.Namespace):
+    """Reading options (OCR switch, bounds, page cache in the index folder) for this command's settings."""
+    from assistant.ingest import options
+
+    return options.using(options.from_settings(_settings(args), progress=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,14 +257,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    if path.is_dir():
-        return parse_folder(path, as_json=args.json)
-    if not path.exists():
-        return fail(f"{path}：文件不存在")
-    try:
-        docs = parse_file(path)
-    except ReadError as err:
-        return fail(str(err))
+    with _read_options(args):
+        if path.is_dir():
+            return parse_folder(path, as_json=args.json)
+        if not path.exists():
+            return fail(f"{path}：文件不存在")
+        try:
+            docs = parse_file(path)
+        except ReadError as err:
+            return fail(str(err))
     for doc in docs:
         if args.json:
             print(json.dumps(document_json(doc), ensure_ascii=False))
@@ -285,8 +320,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for path in missing:
         print(f"错误：{path}：文件或文件夹不存在", file=sys.stderr)
     try:
-        report = ingest([Path(p) for p in args.paths if Path(p).exists()], _settings(args),
-                        sync=args.sync, rebuild=args.rebuild, progress=print_progress)
+        with _read_options(args):
+            report = ingest([Path(p) for p in args.paths if Path(p).exists()], _settings(args),
+                            sync=args.sync, rebuild=args.rebuild, progress=print_progress)
     except IndexError_ as err:
         return fail(str(err))
     for path, reason in report.failed:
@@ -399,6 +435,13 @@ def cmd_compose(args: argparse.Namespace) -> int:
         return fail("请用 --doctype 给出文种、用 --topic 给出主题（gongwen compose --help 有示例）")
     if args.out and args.out.suffix.lower() not in (".docx", ".md", ".txt", ".json"):
         return fail(f"{args.out}：不支持的输出格式，请使用 .docx、.md、.txt 或 .json")
+    if args.printed_on:
+        from assistant.export.layout import format_date
+
+        try:
+            format_date(args.printed_on)
+        except ValueError as err:
+            return fail(f"--printed-on：{err}")
     keywords = [k.strip() for item in args.keywords for k in item.replace("，", ",").split(",") if k.strip()]
     try:
         index = open_index(settings.index_dir, settings)
@@ -406,6 +449,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
                           keywords=keywords, alternatives=args.alternatives)
     except (IndexError_, TemplateError, ValueError) as err:
         return fail(str(err))
+    outline = _with_frame(outline, args)
     if not args.out:
         print(to_text(outline))
         return 0
@@ -422,6 +466,18 @@ def cmd_compose(args: argparse.Namespace) -> int:
     for path in written:
         print(f"已写入：{path}")
     return 0
+
+
+def _with_frame(outline, args: argparse.Namespace):
+    """The outline with the 版头/版记 given on the command line."""
+    import dataclasses
+
+    from assistant.models import Frame
+
+    frame = Frame(copy_no=args.copy_no, secrecy=args.secrecy, urgency=args.urgency, issuer=args.issuer,
+                  doc_number=args.doc_number, signer=args.signer, attachments=tuple(args.attachment),
+                  cc=args.cc, printed_by=args.printed_by, printed_on=args.printed_on, sealed=not args.no_seal)
+    return dataclasses.replace(outline, frame=frame)
 
 
 def _walk_paragraphs(section):

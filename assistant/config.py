@@ -26,6 +26,9 @@ class Settings:
     candidates: int = 100  # per-signal candidates fed to fusion
     fusion: dict = field(default_factory=dict)  # overrides of fusion weights, e.g. {"bm25_bigrams": 0.5}
     max_file_mb: float = 50  # larger files are refused by ingest with a per-file message
+    ocr: bool = True  # OCR scanned PDF pages and page images (off: --no-ocr / GONGWEN_NO_OCR=1)
+    ocr_max_pages: int = 50  # pages OCR'd per file at most (GONGWEN_OCR_MAX_PAGES)
+    ocr_seconds: float = 600  # OCR time per file at most (GONGWEN_OCR_SECONDS)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -43,5 +46,8 @@ def settings_from_env(**overrides) -> Settings:
         if env.get("GONGWEN_USER_DICT") else None,
         "templates_dir": Path(env["GONGWEN_TEMPLATES"]) if env.get("GONGWEN_TEMPLATES") else None,
         "max_file_mb": float(env["GONGWEN_MAX_FILE_MB"]) if env.get("GONGWEN_MAX_FILE_MB") else None,
+        "ocr": False if env.get("GONGWEN_NO_OCR", "").strip().lower() in ("1", "true", "yes", "on") else None,
+        "ocr_max_pages": int(env["GONGWEN_OCR_MAX_PAGES"]) if env.get("GONGWEN_OCR_MAX_PAGES") else None,
+        "ocr_seconds": float(env["GONGWEN_OCR_SECONDS"]) if env.get("GONGWEN_OCR_SECONDS") else None,
     }
     return base.with_(**values).with_(**overrides)

@@ -351,6 +351,15 @@ are not protected by copyright. The source repositories state no licence of thei
 official texts are used here, with their sources listed above and below.
 """
 
+README_FORMATS = """
+## 可入库的格式
+
+本目录只含 `.txt`、`.md`、`.jsonl` 文件；自己的公文可用 `gongwen ingest` 或网页“语料库”页加入，支持
+`.txt .md .docx .doc .wps .rtf .ofd .pdf .html .htm .jsonl` 与扫描的页面图片 `.png .jpg .jpeg .tif .tiff .bmp`
+（或打包为 `.zip` 上传）。格式按文件内容识别；`.doc`/`.wps` 需要 LibreOffice（`scripts/setup.sh` 自动安装），
+扫描件 PDF 与图片用离线 OCR 识别（`--no-ocr` 关闭）。
+"""
+
 
 def write_readme(shared: Path, out: Path, entries: list[Entry]) -> None:
     corpora = shared / "data" / "corpora"
@@ -367,6 +376,7 @@ def write_readme(shared: Path, out: Path, entries: list[Entry]) -> None:
         ref = e.ref.replace("|", "%7C")
         lines.append(f"| `{e.path}` | {title} | `{DATASETS[e.dataset]}` | {ref} |\n")
     lines.append(README_EN)
+    lines.append(README_FORMATS)
     (out / "README.md").write_text("".join(lines), encoding="utf-8")
 
 

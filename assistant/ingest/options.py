@@ -39,6 +39,12 @@ def from_env() -> ReadOptions:
     )
 
 
+def from_settings(settings, progress: bool = False) -> ReadOptions:
+    """Options from the Settings (OCR switch and bounds); the OCR cache lives in the index folder."""
+    return ReadOptions(ocr=settings.ocr, ocr_max_pages=settings.ocr_max_pages, ocr_seconds=settings.ocr_seconds,
+                       cache_dir=Path(settings.index_dir) / "ocr-cache", progress=progress)
+
+
 _CURRENT: contextvars.ContextVar[ReadOptions | None] = contextvars.ContextVar("gongwen_read_options", default=None)
 
 

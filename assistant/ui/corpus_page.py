@@ -54,6 +54,7 @@ def build(service: Service, on_change) -> dict:
                 "入库在后台进行，期间检索和起草照常可用。")
     upload = gr.File(file_count="multiple", file_types=[*SUPPORTED_SUFFIXES, ".zip"], type="filepath",
                      label="选择文件", elem_id="gw-upload")
+    use_ocr = gr.Checkbox(value=True, label="扫描件与图片做 OCR 识别（每页约 5 秒，结果按图像缓存）", elem_id="gw-ocr")
     ingest_button = gr.Button("上传并入库", variant="primary", elem_id="gw-ingest")
     progress = gr.HTML(elem_id="gw-ingest-progress")
     results = gr.Dataframe(headers=RESULT_COLUMNS, value=[], label="本次入库结果", interactive=False,
@@ -83,7 +84,7 @@ def build(service: Service, on_change) -> dict:
         table = file_results(job, staged_for_results) if staged_for_results is not None else gr.skip()
         yield summary, table, service.documents()
 
-    def ingest_uploads(files):
+    def ingest_uploads(files, ocr=True):
         try:
             staged, notes = service.stage_uploads(files or [])
         except UserError as err:
@@ -92,7 +93,7 @@ def build(service: Service, on_change) -> dict:
         if not staged:
             yield render.message_html("没有可入库的文件。", "error"), note_rows(notes), gr.skip()
             return
-        yield from run_job(lambda: service.start_ingest(staged, notes), staged)
+        yield from run_job(lambda: service.start_ingest(staged, notes, ocr=bool(ocr)), staged)
 
     def remove_documents(text):
         wanted = [t.strip() for t in re.split(r"[\n,，]+", text or "") if t.strip()]
@@ -105,7 +106,7 @@ def build(service: Service, on_change) -> dict:
         yield from run_job(service.start_rebuild, None)
 
     outputs = [progress, results, documents]
-    ingest_button.click(ingest_uploads, upload, outputs, api_visibility="private", concurrency_limit=2,
+    ingest_button.click(ingest_uploads, [upload, use_ocr], outputs, api_visibility="private", concurrency_limit=2,
                         concurrency_id="jobs").then(on_change[0], None, on_change[1])
     remove_button.click(remove_documents, targets, outputs, api_visibility="private", concurrency_limit=2,
                         concurrency_id="jobs").then(on_change[0], None, on_change[1])

@@ -225,10 +225,18 @@ class Service:
         threading.Thread(target=run, name=f"gongwen-{kind}", daemon=True).start()
         return job
 
-    def start_ingest(self, paths: list[Path], notes: list[str] | None = None) -> Job:
+    def start_ingest(self, paths: list[Path], notes: list[str] | None = None, ocr: bool = True) -> Job:
+        """Ingest in the background; `ocr=False` leaves scanned pages and images unread (with a reason)."""
+        from assistant.ingest import options
         from assistant.search.ingest import ingest
 
-        job = self._start("入库", lambda progress: ingest(paths, self.settings, progress=progress))
+        settings = self.settings.with_(ocr=self.settings.ocr and ocr)
+
+        def work(progress):
+            with options.using(options.from_settings(settings)):  # OCR switch, bounds, page cache
+                return ingest(paths, self.settings, progress=progress)
+
+        job = self._start("入库", work)
         job.notes.extend(notes or [])
         return job
 
@@ -248,6 +256,7 @@ class Service:
         return self._start("移除", work)
 
     def start_rebuild(self) -> Job:
+        from assistant.ingest import options
         from assistant.search.ingest import ingest
 
         def work(progress):
@@ -260,7 +269,8 @@ class Service:
                 finally:
                     conn.close()
             existing = [Path(p) for p in paths if Path(p).exists()]
-            return ingest(existing, self.settings, sync=True, rebuild=True, progress=progress)
+            with options.using(options.from_settings(self.settings)):  # scanned pages come from the OCR cache
+                return ingest(existing, self.settings, sync=True, rebuild=True, progress=progress)
 
         return self._start("重建", work)
 
