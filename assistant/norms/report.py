@@ -19,11 +19,12 @@ def report_text(source: str, findings: list[Finding], paragraphs: tuple[str, ...
     counts = Counter(f.severity for f in findings)
     lines = [f"{source}：{len(findings)} 处（错误 {counts.get(ERROR, 0)}，建议 {len(findings) - counts.get(ERROR, 0)}）"]
     for f in findings:
-        where = f"第 {f.paragraph + 1} 段 第 {f.start + 1} 字"
+        where = f"第 {f.paragraph + 1} 段 第 {f.start + 1} 字" if f.paragraph >= 0 else "全文"
         lines.append(f"[{f.severity}] {where}  {f.category} {f.rule}：{f.message}")
-        context = _context(paragraphs[f.paragraph], f.start, f.end) if f.paragraph < len(paragraphs) else f.text
+        context = _context(paragraphs[f.paragraph], f.start, f.end) if 0 <= f.paragraph < len(paragraphs) else f.text
         fix = f" → 改为“{f.suggestion}”" if f.suggestion is not None and f.fixable else ""
-        lines.append(f"    {context}{fix}")
+        if context or fix:
+            lines.append(f"    {context}{fix}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,231 @@
+"""`gongwen check FILE.docx --layout`: a .docx measured against GB/T 9704-2012 — page, margins,
+line grid, fonts and sizes by role (via w:eastAsia), indents, page numbers, 版头/版记 order.
+
+Roles come from the text (层次序数 opens a heading; the title is the first centred paragraph
+of 20 pt or more that is not red; 发文机关标志 is red), so any .docx can be checked. Document-
+level findings (page, footers) have paragraph -1; others name the paragraph among the
+non-empty ones, as `gongwen check` does. A trailing 附：素材来源 list (our drafting annex) is
+not part of the document.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from docx.oxml.ns import qn
+from docx.shared import Emu
+
+from assistant.norms.finding import ADVICE, ERROR, Finding
+from assistant.norms.levels import heading_level
+
+CATEGORY = "版式"
+PAGE_MM, MARGINS_MM, TOLERANCE_MM = (210, 297), {"top": 37, "bottom": 35, "left": 28, "right": 26}, 1.0
+LINES, CHARS = 22, 28
+ROLE_FONTS = {"title": ("小标宋", 22), 1: ("黑体", 16), 2: ("楷体", 16), 3: ("仿宋", 16), 4: ("仿宋", 16),
+              "body": ("仿宋", 16)}
+ROLE_NAMES = {"title": "标题", 1: "一级标题", 2: "二级标题", 3: "三级标题", 4: "四级标题", "body": "正文"}
+_FONT_NAMES = {"小标宋": "小标宋体（方正小标宋简体）", "黑体": "黑体", "楷体": "楷体（楷体_GB2312）",
+               "仿宋": "仿宋体（仿宋_GB2312）"}
+_DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号")
+_APPENDIX = "附：素材来源"
+
+
+class LayoutError(ValueError):
+    """The file is not a readable .docx; str() names it."""
+
+
+def check_layout(path: str | Path) -> list[Finding]:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    path = Path(path)
+    if path.suffix.lower() != ".docx":
+        raise LayoutError(f"{path}：版式检查只支持 .docx 文件")
+    if not path.is_file():
+        raise LayoutError(f"{path}：文件不存在")
+    try:
+        document = Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise LayoutError(f"{path}：不是有效的 .docx 文件（{type(exc).__name__}）") from None
+    found = _page(document) + _footers(document)
+    paragraphs = [p for p in document.paragraphs if p.text.strip()]
+    if any(p.text.strip() == _APPENDIX for p in paragraphs):
+        paragraphs = paragraphs[:[p.text.strip() for p in paragraphs].index(_APPENDIX)]
+    return found + _paragraphs(document, paragraphs) + _order(paragraphs)
+
+
+def _doc(rule: str, severity: str, message: str, text: str = "") -> Finding:
+    return Finding(rule, CATEGORY, severity, -1, 0, 0, text, message, None, False)
+
+
+def _para(rule: str, severity: str, index: int, text: str, message: str) -> Finding:
+    return Finding(rule, CATEGORY, severity, index, 0, len(text), text, message, None, False)
+
+
+def _mm(length) -> float:
+    return Emu(length).mm if length is not None else 0.0
+
+
+def _page(document) -> list[Finding]:
+    out = []
+    section = document.sections[0]
+    width, height = _mm(section.page_width), _mm(section.page_height)
+    if abs(width - PAGE_MM[0]) > TOLERANCE_MM or abs(height - PAGE_MM[1]) > TOLERANCE_MM:
+        out.append(_doc("layout.page_size", ERROR, f"纸张应为 A4（210 mm × 297 mm），实际 {width:.0f} mm × {height:.0f} mm"
+                                                   "（GB/T 9704-2012 5.1）"))
+    for side, expected in MARGINS_MM.items():
+        actual = _mm(getattr(section, f"{side}_margin"))
+        if abs(actual - expected) > TOLERANCE_MM:
+            name = {"top": "上", "bottom": "下", "left": "左", "right": "右"}[side]
+            out.append(_doc("layout.margin", ERROR, f"{name}页边距应为 {expected} mm（±1 mm），实际 {actual:.1f} mm"
+                                                   "（版心 156 mm × 225 mm，GB/T 9704-2012 5.2.1）"))
+    grid = section._sectPr.find(qn("w:docGrid"))
+    pitch = int(grid.get(qn("w:linePitch"), "0")) if grid is not None else 0
+    text_height_pt = (height - _mm(section.top_margin) - _mm(section.bottom_margin)) / 25.4 * 72
+    if not pitch or grid.get(qn("w:type")) not in ("lines", "linesAndChars"):
+        out.append(_doc("layout.grid", ADVICE, "未设置文档网格：一般每面排 22 行、每行排 28 个字（GB/T 9704-2012 5.2.2）"))
+    elif abs(text_height_pt * 20 / pitch - LINES) > 0.5:
+        out.append(_doc("layout.grid", ERROR, f"每面应排 {LINES} 行，网格行距给出约 {text_height_pt * 20 / pitch:.1f} 行"
+                                             "（GB/T 9704-2012 5.2.2）"))
+    return out
+
+
+def _footers(document) -> list[Finding]:
+    section = document.sections[0]
+    out = []
+    footer_xml = section.footer._element.xml if section.footer is not None else ""
+    if "PAGE" not in footer_xml:
+        return [_doc("layout.page_number", ERROR, "页脚中没有页码域（PAGE）（GB/T 9704-2012 7.5）")]
+    text = "".join(p.text for p in section.footer.paragraphs)
+    if "—" not in text:
+        out.append(_doc("layout.page_number", ADVICE, "页码一般写作“— 1 —”（数字左右各放一条一字线）（GB/T 9704-2012 7.5）", text))
+    if not document.settings.odd_and_even_pages_header_footer:
+        out.append(_doc("layout.page_number_side", ERROR, "页码应单页居右、双页居左：需要奇偶页不同的页脚（GB/T 9704-2012 7.5）"))
+    else:
+        odd = _alignment(section.footer.paragraphs)
+        even = _alignment(section.even_page_footer.paragraphs)
+        if odd != "right" or even != "left":
+            out.append(_doc("layout.page_number_side", ERROR,
+                            f"页码应单页居右空一字、双页居左空一字，实际单页 {odd}、双页 {even}（GB/T 9704-2012 7.5）"))
+    return out
+
+
+def _alignment(paragraphs) -> str:
+    for p in paragraphs:
+        if "PAGE" in p._p.xml:
+            jc = p._p.pPr.find(qn("w:jc")) if p._p.pPr is not None else None
+            return jc.get(qn("w:val")) if jc is not None else "left"
+    return "无页码"
+
+
+def run_font(document, paragraph, run) -> tuple[str, float]:
+    """The East-Asian font name and size (pt) a run is shown in: the run, its paragraph's style
+    chain, then the document defaults."""
+    name, size = _rpr_font(run._r.rPr)
+    style = paragraph.style
+    while style is not None and (not name or not size):
+        style_name, style_size = _rpr_font(style.element.rPr)
+        name, size = name or style_name, size or style_size
+        style = style.base_style
+    if not name or not size:
+        defaults = document.styles.element.find(qn("w:docDefaults"))
+        rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")) if defaults is not None and \
+            defaults.find(qn("w:rPrDefault")) is not None else None
+        default_name, default_size = _rpr_font(rpr)
+        name, size = name or default_name, size or default_size or 10.0
+    return name or "", size
+
+
+def _rpr_font(rpr) -> tuple[str, float]:
+    if rpr is None:
+        return "", 0.0
+    fonts = rpr.find(qn("w:rFonts"))
+    name = fonts.get(qn("w:eastAsia"), "") if fonts is not None else ""
+    sz = rpr.find(qn("w:sz"))
+    return name, int(sz.get(qn("w:val"))) / 2 if sz is not None else 0.0
+
+
+def _is_red(paragraph) -> bool:
+    return any(r.font.color is not None and r.font.color.type is not None and str(r.font.color.rgb) in ("FF0000", "E60000", "C00000")
+               for r in paragraph.runs if r.text.strip())
+
+
+def _paragraphs(document, paragraphs) -> list[Finding]:
+    out = []
+    title_done = False
+    for i, p in enumerate(paragraphs):
+        text = p.text.strip()
+        runs = [r for r in p.runs if r.text.strip()]
+        if not runs or _is_red(p) or _DOC_NUMBER.search(text) and i < 6 and not title_done:
+            continue
+        if text.startswith("抄送") or (text.endswith("印发") and i > len(paragraphs) // 2):
+            continue  # 版记: 4号 仿宋, checked for order below
+        name, size = run_font(document, p, runs[0])
+        centred = p.alignment is not None and int(p.alignment) == 1
+        if not title_done and centred and size >= 20:
+            role = "title"
+            title_done = True
+        elif heading_level(text):
+            role = heading_level(text)[0]
+        elif title_done and not centred and len(text) > 30:
+            role = "body"
+        else:
+            continue
+        font, expected = ROLE_FONTS[role]
+        if font not in name:
+            out.append(_para("layout.font", ERROR, i, text[:20],
+                             f"{ROLE_NAMES[role]}应使用{_FONT_NAMES[font]}，实际为“{name or '未设置中文字体'}”（GB/T 9704-2012 7.3）"))
+        if abs(size - expected) > 0.5:
+            out.append(_para("layout.size", ERROR, i, text[:20],
+                             f"{ROLE_NAMES[role]}应为 {expected:g} pt（{'2号' if expected == 22 else '3号'}），实际 {size:g} pt"
+                             "（GB/T 9704-2012 7.3）"))
+        if role == "body" and not _two_char_indent(p, size):
+            out.append(_para("layout.indent", ERROR, i, text[:20], "正文段落应首行缩进 2 字（GB/T 9704-2012 7.3.3）"))
+    return out
+
+
+def _two_char_indent(paragraph, size: float) -> bool:
+    ind = paragraph._p.pPr.find(qn("w:ind")) if paragraph._p.pPr is not None else None
+    style = paragraph.style
+    while ind is None and style is not None:
+        ppr = style.element.pPr
+        ind = ppr.find(qn("w:ind")) if ppr is not None else None
+        style = style.base_style
+    if ind is None:
+        return False
+    chars = ind.get(qn("w:firstLineChars"))
+    if chars is not None and chars != "0":
+        return abs(int(chars) - 200) <= 10
+    twips = int(ind.get(qn("w:firstLine"), "0"))
+    return abs(twips - 2 * size * 20) <= 40
+
+
+def _order(paragraphs) -> list[Finding]:
+    """版头 elements before the title in their order; 版记 (抄送, 印发) last, 抄送 first."""
+    texts = [p.text.strip() for p in paragraphs]
+    out = []
+    issuer = next((i for i, p in enumerate(paragraphs) if _is_red(p)), None)
+    number = next((i for i, t in enumerate(texts[:8]) if _DOC_NUMBER.search(t)), None)
+    if issuer is not None and number is not None and number < issuer:
+        out.append(_para("layout.masthead_order", ERROR, number, texts[number],
+                         "发文字号应在发文机关标志之下（GB/T 9704-2012 7.2.5）"))
+    if issuer is not None and number is not None and not _has_red_rule(paragraphs[number]):
+        out.append(_para("layout.red_rule", ADVICE, number, texts[number],
+                         "发文字号之下 4 mm 处应有与版心等宽的红色分隔线（GB/T 9704-2012 7.2.7）"))
+    cc = next((i for i, t in enumerate(texts) if t.startswith("抄送")), None)
+    printed = next((i for i, t in enumerate(texts) if t.endswith("印发") and i > len(texts) // 2), None)
+    if cc is not None and printed is not None and cc > printed:
+        out.append(_para("layout.colophon_order", ERROR, cc, texts[cc], "抄送机关应在印发机关和印发日期之上（GB/T 9704-2012 7.4.2）"))
+    last = max([i for i in (cc, printed) if i is not None], default=None)
+    if last is not None and printed is not None and printed != len(texts) - 1:
+        out.append(_para("layout.colophon_last", ERROR, printed, texts[printed],
+                         "版记应位于公文最后一页的最后（GB/T 9704-2012 7.4）"))
+    return out
+
+
+def _has_red_rule(paragraph) -> bool:
+    ppr = paragraph._p.pPr
+    border = ppr.find(qn("w:pBdr")) if ppr is not None else None
+    bottom = border.find(qn("w:bottom")) if border is not None else None
+    return bottom is not None and bottom.get(qn("w:color"), "").upper() in ("FF0000", "E60000", "C00000")

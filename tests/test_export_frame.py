@@ -1,0 +1,193 @@
+"""版头, 附件说明, 署名 without seal and 版记 in the .docx export, read back property by property
+(python-docx + the XML); the layout verifier on our export and on a foreign .docx; a LibreOffice
+rendering of page 1 with the red 版头."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from assistant.cli import _with_frame, build_parser
+from assistant.export.docx import write_docx
+from assistant.export.docx_frame import copy_number, unsealed_indents
+from assistant.export.outline_json import outline_from_json, outline_to_json
+from assistant.models import DraftParagraph, Frame, Outline, Section
+from assistant.norms.layout_check import LayoutError, check_layout
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAME = Frame(copy_no="12", secrecy="秘密★1年", urgency="特急", issuer="某县卫生健康局文件",
+              doc_number="某县卫发〔2026〕7号", attachments=("检查表。", "汇总表"),
+              cc="县纪委监委，县委宣传部", printed_by="某县卫生健康局办公室", printed_on="2026-03-18")
+
+
+def outline(frame: Frame = Frame(), doctype: str = "通知") -> Outline:
+    body = "加强医德医风建设，落实各项制度，做好专项检查工作。" * 3
+    return Outline(doctype, "某县卫生健康局关于开展医德医风专项检查的通知", "某县卫生健康局", 2026, "医德医风",
+                   (Section("总体要求", (), (DraftParagraph(body),)), Section("工作安排", (), (DraftParagraph(body),))),
+                   addressee="各乡镇卫生院", date="2026-03-18", frame=frame)
+
+
+def texts(path: Path) -> list:
+    return [p for p in Document(str(path)).paragraphs if p.text.strip()]
+
+
+def east_asia(run) -> str:
+    return run._r.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def test_masthead_read_back(tmp_path):
+    path = tmp_path / "通知.docx"
+    write_docx(outline(FRAME), path, sources="none")
+    paragraphs = texts(path)
+    assert [p.text for p in paragraphs[:5]] == ["000012", "秘密★1年", "特急", "某县卫生健康局文件", "某县卫发〔2026〕7号"]
+    for mark in paragraphs[1:3]:  # 密级、紧急程度：3号黑体，顶格
+        assert east_asia(mark.runs[0]) == "黑体" and mark.runs[0].font.size.pt == 16
+    issuer = paragraphs[3]
+    run = issuer.runs[0]
+    assert str(run.font.color.rgb) == "FF0000" and east_asia(run) == "方正小标宋简体" and run.font.size.pt == 36
+    assert int(issuer.alignment) == 1  # centred
+    # 35 mm from the text block's top: three 28.95 pt lines above plus the space before
+    space_mm = issuer.paragraph_format.space_before.mm
+    assert 35 - 3 * 28.95 * 25.4 / 72 - 2 <= space_mm <= 35 - 3 * 28.95 * 25.4 / 72
+    number = paragraphs[4]
+    assert int(number.alignment) == 1
+    bottom = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert bottom.get(qn("w:color")) == "FF0000" and bottom.get(qn("w:val")) == "single"
+    assert int(number.paragraph_format.left_indent or 0) == 0 and number.paragraph_format.right_indent is None
+    title = paragraphs[5]
+    assert title.text.startswith("某县卫生健康局关于") and east_asia(title.runs[0]) == "方正小标宋简体"
+    body = Document(str(path)).paragraphs
+    gap = [p.text for p in body[body.index(next(p for p in body if p.text == number.text)) + 1:][:2]]
+    assert gap == ["", ""]  # 标题在红色分隔线下空二行
+
+
+def test_upward_document_has_signer_on_the_number_line(tmp_path):
+    path = tmp_path / "请示.docx"
+    frame = Frame(issuer="某县教育局文件", doc_number="某县教发〔2026〕3号", signer="张三")
+    write_docx(outline(frame, "请示"), path, sources="none")
+    line = next(p for p in texts(path) if "签发人" in p.text)
+    assert line.text == "\u3000某县教发〔2026〕3号\t签发人：张三"
+    assert [east_asia(r) for r in line.runs] == ["仿宋_GB2312", "仿宋_GB2312", "楷体_GB2312"]
+    tab = line._p.pPr.find(qn("w:tabs")).find(qn("w:tab"))
+    assert tab.get(qn("w:val")) == "right" and int(tab.get(qn("w:pos"))) == round((442.2 - 16) * 20)
+
+
+def test_attachments_signature_and_colophon(tmp_path):
+    path = tmp_path / "通知.docx"
+    write_docx(outline(FRAME), path, sources="none")
+    paragraphs = texts(path)
+    first = next(i for i, p in enumerate(paragraphs) if p.text.startswith("附件："))
+    assert [p.text for p in paragraphs[first:first + 2]] == ["附件：1.检查表", "2.汇总表"]  # no end punctuation
+    ind = paragraphs[first + 1]._p.pPr.find(qn("w:ind"))
+    assert ind.get(qn("w:leftChars")) == "500"  # aligned with the first name
+    cc, printed = paragraphs[-2], paragraphs[-1]
+    assert cc.text == "抄送：县纪委监委，县委宣传部。" and cc.runs[0].font.size.pt == 14
+    assert cc._p.pPr.find(qn("w:ind")).get(qn("w:hangingChars")) == "300"
+    assert printed.text == "某县卫生健康局办公室\t2026年3月18日印发"
+    top = cc._p.pPr.find(qn("w:pBdr")).find(qn("w:top"))
+    thin = cc._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    thick = printed._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert (top.get(qn("w:sz")), thin.get(qn("w:sz")), thick.get(qn("w:sz"))) == ("8", "6", "8")
+    frames = [p._p.pPr.find(qn("w:framePr")) for p in (cc, printed)]
+    y_cc, y_printed = (int(f.get(qn("w:y"))) for f in frames)
+    h_printed = int(frames[1].get(qn("w:h")))
+    assert frames[1].get(qn("w:vAnchor")) == "margin"
+    assert y_printed + h_printed == round(225 / 25.4 * 72 * 20)  # ends on the text block's bottom edge
+    assert y_cc < y_printed
+
+
+@pytest.mark.parametrize("org, date", [("某县卫生健康局", "2026年3月18日"), ("某局", "2026年12月18日"),
+                                       ("某某县人民政府办公室", "2026年3月8日")])
+def test_unsealed_signature_indents(org, date):
+    """7.3.5.2: 署名右空二字, the date starting two characters right of the 署名 (or the date
+    right-indented two characters and the 署名 moved left when the date is longer)."""
+    from assistant.export.layout import text_width
+
+    org_right, date_right = unsealed_indents(org, date)
+    assert (org_right + text_width(org)) - (date_right + text_width(date)) == 2
+    assert min(org_right, date_right) == 2
+
+
+def test_copy_number_is_six_digits():
+    assert copy_number("12") == "000012" and copy_number("000123") == "000123" and copy_number("A1") == "A1"
+
+
+def test_frame_round_trips_through_json_and_old_outlines_still_read():
+    full = outline(dataclasses.replace(FRAME, sealed=False))
+    assert outline_from_json(outline_to_json(full)) == full
+    old = outline_to_json(outline()).replace('"frame"', '"_unused"')
+    assert outline_from_json(old).frame == Frame()
+
+
+def test_compose_flags_fill_the_frame():
+    args = build_parser().parse_args([
+        "compose", "--doctype", "通知", "--topic", "检查", "--issuer", "某县卫生健康局文件",
+        "--doc-number", "某县卫发〔2026〕7号", "--signer", "姓名", "--cc", "抄送机关", "--printed-by", "印发机关",
+        "--printed-on", "2026-03-18", "--copy-no", "1", "--secrecy", "秘密", "--urgency", "加急",
+        "--attachment", "甲", "--attachment", "乙", "--no-seal"])
+    frame = _with_frame(outline(), args).frame
+    assert frame == Frame(copy_no="1", secrecy="秘密", urgency="加急", issuer="某县卫生健康局文件",
+                          doc_number="某县卫发〔2026〕7号", signer="姓名", attachments=("甲", "乙"), cc="抄送机关",
+                          printed_by="印发机关", printed_on="2026-03-18", sealed=False)
+
+
+@pytest.mark.parametrize("frame", [Frame(), FRAME, Frame(issuer="某县教育局文件", doc_number="某县教发〔2026〕3号",
+                                                         signer="张三", sealed=False)])
+@pytest.mark.parametrize("sources", ["appendix", "none"])
+def test_our_export_passes_the_layout_verifier(tmp_path, frame, sources):
+    path = tmp_path / "稿.docx"
+    write_docx(dataclasses.replace(outline(frame), sections=tuple(
+        dataclasses.replace(s, paragraphs=tuple(dataclasses.replace(p, source=None) for p in s.paragraphs))
+        for s in outline(frame).sections)), path, sources=sources)
+    assert check_layout(path) == []
+
+
+def test_layout_verifier_lists_deviations_of_a_foreign_docx(tmp_path):
+    path = tmp_path / "外来.docx"
+    document = Document()
+    document.add_paragraph("关于某事的通知")
+    document.add_paragraph("一、总体要求")
+    document.add_paragraph("正文" * 20)
+    document.save(str(path))
+    rules = {f.rule for f in check_layout(path)}
+    assert {"layout.page_size", "layout.margin", "layout.page_number", "layout.font", "layout.size"} <= rules
+    ours = tmp_path / "改.docx"
+    write_docx(outline(FRAME), ours, sources="none")
+    document = Document(str(ours))
+    heading = next(p for p in document.paragraphs if p.text.startswith("一、"))
+    heading.runs[0]._r.rPr.find(qn("w:rFonts")).set(qn("w:eastAsia"), "宋体")
+    document.sections[0].top_margin = document.sections[0].top_margin // 2
+    document.save(str(ours))
+    found = {(f.rule, f.text) for f in check_layout(ours)}
+    assert ("layout.font", "一、总体要求") in found and any(rule == "layout.margin" for rule, _ in found)
+    with pytest.raises(LayoutError, match="只支持 .docx"):
+        check_layout(tmp_path / "a.txt")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
+                    reason="LibreOffice or poppler not installed")
+def test_rendered_through_libreoffice_red_masthead_on_page_one(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "通知.docx"
+    write_docx(outline(FRAME), path, sources="none")
+    subprocess.run(["bash", str(ROOT / "scripts" / "render_docx.sh"), str(path), str(tmp_path / "png"), "40"],
+                   check=True, timeout=240, capture_output=True)
+    pages = sorted((tmp_path / "png").glob("通知-*.png"))
+    assert len(pages) == 2
+    first = Image.open(pages[0]).convert("RGB")
+    width, height = first.size
+
+    def red_rows(image) -> list[int]:
+        return [y for y in range(image.size[1]) if any(
+            (lambda p: p[0] > 200 and p[1] < 80 and p[2] < 80)(image.getpixel((x, y))) for x in range(0, image.size[0], 2))]
+
+    rows = red_rows(first)
+    assert rows and max(rows) < height * 0.45  # the red 版头 (issuer and rule) in the top part of page 1
+    assert red_rows(Image.open(pages[1]).convert("RGB")) == []
