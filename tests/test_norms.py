@@ -234,3 +234,10 @@ def test_finding_json_contract():
     assert list(f.as_json()) == ["rule", "category", "severity", "paragraph", "start", "end", "text",
                                  "message", "suggestion"]
     assert (f.paragraph, f.start, f.end, f.text) == (0, 0, 2, "其它")
+
+
+def test_quotation_over_paragraphs_and_deng_words():
+    doc = "修改决定\n一、将第五条修改为：“国家实行登记制度。\n登记机关负责管理。”\n二、删去第六条。\n"
+    assert rules(doc, "标点") == []
+    assert rules("标明职务、等级、专长。", "标点") == []
+    assert rules("他说：“好。\n二、其他\n", "标点") == ["punct.unpaired"]

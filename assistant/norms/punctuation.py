@@ -12,16 +12,33 @@ CATEGORY = "标点"
 FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _URL = re.compile(r"(?:https?://|www\.)[\w./?%&=:#~+\-]+|[\w.\-]+@[\w.\-]+|[A-Za-z][\w.\-]*\.(?:com|cn|org|net|gov)[\w./\-]*")
 PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("【", "】"), ("〔", "〕"))
-_DENG = re.compile(r"、(?=等)")
+_DENG = re.compile(r"、(?=等(?![级同待于候价量额次距效值分比第]))")  # 、等级 is a list item
 _DOUBLE = re.compile(r"([，。、；：？！])\1+")
 _ELLIPSIS = re.compile(r"\.{3,}|。{3,}|…{3,}|(?<!…)…(?!…)|(?:⋯){1,}|…\.{1,}")
 
 
 def check(doc: CheckDocument) -> list[Finding]:
     found: list[Finding] = []
+    carried = False  # a quotation opened in an earlier paragraph is still running
     for i, text in enumerate(doc.paragraphs):
-        found += _halfwidth(i, text) + _pairs(i, text) + _deng(i, text) + _doubled(i, text) + _ellipsis(i, text)
+        continued = _quote_continues(doc.paragraphs[i + 1:i + 30])
+        pairs, carried = _pairs(i, text, continued, carried)
+        found += _halfwidth(i, text) + pairs + _deng(i, text) + _doubled(i, text) + _ellipsis(i, text)
     return found
+
+
+def _quote_continues(following) -> bool:
+    """A quotation left open runs on when the next paragraph opens with “ (GB/T 15834 4.1.4:
+    each quoted paragraph opens, only the last closes) or a later one closes it first."""
+    if following and following[0].startswith("“"):
+        return True
+    for text in following:
+        close, open_ = text.find("”"), text.find("“")
+        if close >= 0 and (open_ < 0 or close < open_):
+            return True
+        if open_ >= 0:
+            return False
+    return False
 
 
 def _masked(text: str) -> list[tuple[int, int]]:
@@ -67,11 +84,15 @@ def _chinese_parens(text: str) -> dict[int, bool]:
     return result
 
 
-def _pairs(i: int, text: str) -> list[Finding]:
-    """Every opening mark closed in the same paragraph, in order; straight " quotes are flagged."""
+def _pairs(i: int, text: str, quote_continues: bool = False,
+           carried: bool = False) -> tuple[list[Finding], bool]:
+    """Every opening mark closed in the same paragraph, in order (a quotation may run over
+    paragraphs); straight " quotes are flagged. Returns the findings and whether a quotation
+    stays open into the next paragraph."""
     out = []
+    still_open = False
     for left, right in PAIRS:
-        stack: list[int] = []
+        stack: list[int] = [-1] if left == "“" and carried else []
         for pos, ch in enumerate(text):
             if ch == left:
                 stack.append(pos)
@@ -81,10 +102,12 @@ def _pairs(i: int, text: str) -> list[Finding]:
                 elif pos > 0:  # a line starting with the closing mark was broken, not unpaired
                     out.append(finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
                                        f"“{right}”前缺少与之配对的“{left}”（GB/T 15834-2011 4.8、4.9、4.10）"))
-        if stack and not (left == "“" and _quote_spans_paragraphs(text, stack[0])):
-            out += [finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
-                            f"“{left}”缺少与之配对的“{right}”（GB/T 15834-2011 4.8、4.9、4.10）")
-                    for pos in stack if pos < len(text) - 1]  # ending the line: a broken line
+        if left == "“" and stack and (quote_continues or stack[0] <= 0):
+            still_open = quote_continues
+            continue
+        out += [finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
+                        f"“{left}”缺少与之配对的“{right}”（GB/T 15834-2011 4.8、4.9、4.10）")
+                for pos in stack if 0 <= pos < len(text) - 1]  # ending the line: a broken line
     if text.count('"') and any(is_chinese_context(c) for c in text) and not _masked(text):
         quotes = list(re.finditer('"', text))
         paired = len(quotes) % 2 == 0
@@ -92,12 +115,7 @@ def _pairs(i: int, text: str) -> list[Finding]:
             out.append(finding("punct.straight_quote", CATEGORY, ERROR, i, text, m.start(), m.end(),
                                "中文行文中的引号用“”，不用直引号 \"（GB/T 15834-2011 4.8）",
                                ("“" if n % 2 == 0 else "”") if paired else None))
-    return out
-
-
-def _quote_spans_paragraphs(text: str, pos: int) -> bool:
-    """A quotation running over paragraphs opens each one and closes only in the last (4.1.4)."""
-    return pos == 0
+    return out, still_open
 
 
 def _deng(i: int, text: str) -> list[Finding]:
