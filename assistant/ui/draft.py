@@ -4,7 +4,7 @@ An `Outline` is flattened into a list of blocks so that the page can show one te
 block and move, delete, add and swap them; `draft_to_outline` turns the edited blocks back into
 an `Outline` for export. A draft is a dict:
 
-    {"meta": {doctype, title, org, year, topic, addressee, date, keywords},
+    {"meta": {doctype, title, org, year, topic, addressee, date, keywords, frame (版头/版记, optional)},
      "blocks": [{"id", "kind", "level", "text", "roles", "source", "precedent", "review",
                  "alternatives": [{"text", "source", "precedent", "review"}]}],
      "next_id": int}
@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from dataclasses import asdict
 
-from assistant.models import DraftParagraph, Hit, Outline, Section, SourceRef
+from assistant.models import DraftParagraph, Frame, Hit, Outline, Section, SourceRef
 
 REVIEW_MARK = re.compile(r"【待核实[：:][^】]*】")
 EXCERPT_SECTION = "检索摘录"
@@ -42,6 +42,10 @@ def outline_to_draft(outline: Outline) -> dict:
     draft = empty_draft(outline.title, outline.doctype, outline.org, outline.year)
     draft["meta"].update(topic=outline.topic, addressee=outline.addressee, date=outline.date,
                          keywords=list(outline.keywords))
+    if outline.frame != Frame():
+        from assistant.ui.draft_check import frame_to_meta
+
+        draft["meta"]["frame"] = frame_to_meta(outline.frame)
     blocks = draft["blocks"]
 
     def add(kind: str, level: int | None, text: str, **extra) -> None:
@@ -109,7 +113,14 @@ def draft_to_outline(draft: dict) -> Outline:
                    org=meta.get("org", ""), year=int(meta.get("year") or dt.date.today().year),
                    topic=meta.get("topic", ""), sections=tuple(build(n, 1) for n in top),
                    opening=tuple(opening), closing=tuple(closing), addressee=meta.get("addressee", ""),
-                   date=meta.get("date", ""), keywords=tuple(meta.get("keywords") or ()))
+                   date=meta.get("date", ""), keywords=tuple(meta.get("keywords") or ()),
+                   frame=_frame(meta))
+
+
+def _frame(meta: dict) -> Frame:
+    from assistant.ui.draft_check import frame_from_meta
+
+    return frame_from_meta(meta)
 
 
 # ---- edits ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import gradio as gr
 from assistant.compose import TemplateError
 from assistant.export.outline_json import OutlineFormatError, outline_from_json
 from assistant.ui import draft as drafts
+from assistant.ui import draft_check as checks
 from assistant.ui import render
 from assistant.ui.service import Service, UserError
 
@@ -93,7 +94,7 @@ def build(service: Service, draft_state: gr.State) -> dict:
             return
         boxes, rows = [], []
         for i, block in enumerate(draft["blocks"]):
-            with gr.Group(elem_classes=["gw-block", f"gw-block-{block['kind']}"]):
+            with gr.Group(elem_classes=["gw-block", f"gw-block-{block['kind']}"], elem_id=f"gw-block-{block['id']}"):
                 if block["kind"] == "heading":
                     label = f"{'一级' if (block.get('level') or 1) == 1 else '二级'}标题"
                     box = gr.Textbox(block["text"], label=label, key=f"text-{block['id']}", interactive=True,
@@ -119,7 +120,10 @@ def build(service: Service, draft_state: gr.State) -> dict:
             new_heading = gr.Textbox(label="新增一节的标题", placeholder="例如：保障措施", scale=3, interactive=True)
             add_section = gr.Button("添加一节")
             add_paragraph = gr.Button("添加段落")
-        export_button = gr.Button("导出", variant="primary", elem_id="gw-export")
+        with gr.Row():
+            export_button = gr.Button("导出", variant="primary", elem_id="gw-export")
+            check_button = gr.Button("检查（公文规范）", elem_id="gw-check-run")
+            fix_button = gr.Button("一键修改机械性问题", elem_id="gw-check-fix")
         preview = gr.HTML(render.preview_html(draft), elem_id="gw-preview")
 
         def current(state, title_text, texts):
@@ -147,8 +151,35 @@ def build(service: Service, draft_state: gr.State) -> dict:
         add_paragraph.click(wire(drafts.add_paragraph), [draft_state, title, *boxes],
                             [draft_state, preview], api_visibility="private")
 
-        def do_export(state, title_text, fmt_value, sources_value, *texts):
-            fresh = current(state, title_text, texts)
+        def with_frame(state, title_text, values):
+            """The draft with the typed texts and the 版头/版记 form (values: form fields, then boxes)."""
+            fresh = current(state, title_text, values[len(frame_inputs):])
+            fresh["meta"] = {**fresh["meta"], "frame": checks.frame_from_form(list(values[:len(frame_inputs)]))}
+            return fresh
+
+        def do_check(state, title_text, ignore, *values):
+            fresh = with_frame(state, title_text, values)
+            found = checks.check_draft(fresh, tuple(ignore or ()))
+            kept = [key for key in (ignore or ())]
+            choices = checks.finding_choices(found) + [(f"（已忽略）{k.split('|')[-1]}", k) for k in kept]
+            return checks.findings_html(found), gr.update(choices=choices, value=kept)
+
+        def do_fix(state, title_text, ignore, *values):
+            fresh = with_frame(state, title_text, values)
+            found = checks.check_draft(fresh, tuple(ignore or ()))
+            fixed = checks.apply_fixes(fresh, found)
+            left = checks.check_draft(fixed, tuple(ignore or ()))
+            done = sum(1 for f in found if f["fixable"])
+            return (fixed, fixed["meta"]["title"], render.message_html(f"已修改 {done} 处机械性问题（标点、数字、日期、文号、词表中的错词）。"),
+                    checks.findings_html(left))
+
+        check_button.click(do_check, [draft_state, title, ignored, *frame_inputs, *boxes], [check_html, ignored],
+                           api_visibility="private")
+        fix_button.click(do_fix, [draft_state, title, ignored, *frame_inputs, *boxes],
+                         [draft_state, title, status, check_html], api_visibility="private")
+
+        def do_export(state, title_text, fmt_value, sources_value, *values):
+            fresh = with_frame(state, title_text, values)
             try:
                 written = service.export(drafts.draft_to_outline(fresh), fmt_value or "docx", sources_value or "appendix")
             except (OSError, ValueError) as err:
@@ -157,13 +188,34 @@ def build(service: Service, draft_state: gr.State) -> dict:
             return ([str(p) for p in written], render.message_html(f"已导出：{names}（点击下方文件名下载）"),
                     render.preview_html(fresh))
 
-        export_button.click(do_export, [draft_state, title, fmt, sources, *boxes], [exported, status, preview],
-                            api_visibility="private")
+        export_button.click(do_export, [draft_state, title, fmt, sources, *frame_inputs, *boxes],
+                            [exported, status, preview], api_visibility="private")
 
     # Below the editor (the render function reads these names when it runs, after they exist).
     with gr.Row():
         fmt = gr.Radio(FORMATS, value="docx", label="导出格式", interactive=True, elem_id="gw-format")
         sources = gr.Radio(SOURCE_MODES, value="appendix", label="素材来源清单", interactive=True)
     exported = gr.File(label="导出文件（点击文件名下载）", interactive=False, elem_id="gw-exported")
+    with gr.Accordion("版头与版记（可选，GB/T 9704-2012；只用于 .docx 与 .json）", open=False, elem_id="gw-frame"):
+        frame_inputs = [gr.Textbox(label=checks.FRAME_LABELS[k], lines=3 if k == "attachments" else 1,
+                                   interactive=True, elem_id=f"gw-frame-{k}") for k in checks.FRAME_TEXT_FIELDS]
+        frame_inputs.append(gr.Checkbox(value=True, label="加盖印章（不勾选则按不加盖印章的署名版式）",
+                                        interactive=True, elem_id="gw-frame-sealed"))
+    with gr.Accordion("检查结果", open=True):
+        check_html = gr.HTML(elem_id="gw-check")
+        ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
+
+    def frame_of_saved(path):
+        """An opened .json outline fills the form with its 版头/版记 (other changes keep what was typed)."""
+        try:
+            too_big = path and Path(path).stat().st_size > MAX_OUTLINE_BYTES
+            outline = outline_from_json(Path(path).read_text(encoding="utf-8")) if path and not too_big else None
+        except (OutlineFormatError, UnicodeDecodeError, OSError):
+            outline = None
+        if outline is None:
+            return [gr.skip()] * len(frame_inputs)
+        return checks.frame_form_values(drafts.outline_to_draft(outline))
+
+    saved.upload(frame_of_saved, saved, frame_inputs, api_visibility="private")
     draft_state.change(lambda d: d["meta"]["title"] if d else "", draft_state, title, api_visibility="private")
     return {}
