@@ -45,9 +45,6 @@ EPILOG_COMPOSE = """示例：
   gongwen compose --doctype 通知 --topic "医德医风专项检查" --org "某县卫生健康局" --out 通知.docx \\
       --issuer 某县卫生健康局文件 --doc-number 某县卫发〔2026〕7号 --cc 县纪委监委 \\
       --printed-by 某县卫生健康局办公室 --printed-on 2026-03-18      带版头与版记
-  gongwen compose --doctype 通知 --topic "医德医风专项检查" --org "某县卫生健康局" --out 通知.docx \\
-      --issuer 某县卫生健康局文件 --doc-number 某县卫发〔2026〕7号 --cc 县纪委监委 \\
-      --printed-by 某县卫生健康局办公室 --printed-on 2026-03-18      带版头与版记
   gongwen compose --list                          列出可用的文种模板
 输出按扩展名选择：.docx（GB/T 9704 版式）、.md、.txt、.json（提纲，含来源与备选段落）。
 每个段落都标明来源；原文中的金额、数量、单位名称、人名、文号等标为【待核实：…】。
@@ -155,18 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="素材来源清单：appendix 附在文末（默认）、separate 另存一个文件、none 不输出")
     compose.add_argument("--templates", type=Path, help="用户模板目录（同名文种覆盖内置模板；或环境变量 GONGWEN_TEMPLATES）")
     compose.add_argument("--list", action="store_true", help="列出可用的文种模板后退出")
-    frame = compose.add_argument_group("版头与版记（GB/T 9704-2012，可选，只用于 .docx 与 .json）")
-    frame.add_argument("--issuer", default="", help="发文机关标志，如“某县卫生健康局文件”（红色，居中）")
-    frame.add_argument("--doc-number", default="", help="发文字号，如“某县卫发〔2026〕7号”")
-    frame.add_argument("--signer", default="", help="签发人姓名（上行文：发文字号居左，签发人居右）")
-    frame.add_argument("--copy-no", default="", help="份号（6 位阿拉伯数字，不足补 0）")
-    frame.add_argument("--secrecy", default="", help="密级和保密期限，如“秘密★1年”")
-    frame.add_argument("--urgency", default="", help="紧急程度：特急 或 加急")
-    frame.add_argument("--attachment", action="append", default=[], help="附件名称（可多次给出，依次编号）")
-    frame.add_argument("--cc", default="", help="抄送机关，如“县纪委监委，县委宣传部”")
-    frame.add_argument("--printed-by", default="", help="印发机关，如“某县卫生健康局办公室”")
-    frame.add_argument("--printed-on", default="", help="印发日期 YYYY-MM-DD")
-    frame.add_argument("--no-seal", action="store_true", help="不加盖印章的署名版式（GB/T 9704-2012 7.3.5.2）")
     frame = compose.add_argument_group("版头与版记（GB/T 9704-2012，可选，只用于 .docx 与 .json）")
     frame.add_argument("--issuer", default="", help="发文机关标志，如“某县卫生健康局文件”（红色，居中）")
     frame.add_argument("--doc-number", default="", help="发文字号，如“某县卫发〔2026〕7号”")
@@ -457,13 +442,6 @@ def cmd_compose(args: argparse.Namespace) -> int:
             format_date(args.printed_on)
         except ValueError as err:
             return fail(f"--printed-on：{err}")
-    if args.printed_on:
-        from assistant.export.layout import format_date
-
-        try:
-            format_date(args.printed_on)
-        except ValueError as err:
-            return fail(f"--printed-on：{err}")
     keywords = [k.strip() for item in args.keywords for k in item.replace("，", ",").split(",") if k.strip()]
     try:
         index = open_index(settings.index_dir, settings)
@@ -471,7 +449,6 @@ def cmd_compose(args: argparse.Namespace) -> int:
                           keywords=keywords, alternatives=args.alternatives)
     except (IndexError_, TemplateError, ValueError) as err:
         return fail(str(err))
-    outline = _with_frame(outline, args)
     outline = _with_frame(outline, args)
     if not args.out:
         print(to_text(outline))
@@ -489,18 +466,6 @@ def cmd_compose(args: argparse.Namespace) -> int:
     for path in written:
         print(f"已写入：{path}")
     return 0
-
-
-def _with_frame(outline, args: argparse.Namespace):
-    """The outline with the 版头/版记 given on the command line."""
-    import dataclasses
-
-    from assistant.models import Frame
-
-    frame = Frame(copy_no=args.copy_no, secrecy=args.secrecy, urgency=args.urgency, issuer=args.issuer,
-                  doc_number=args.doc_number, signer=args.signer, attachments=tuple(args.attachment),
-                  cc=args.cc, printed_by=args.printed_by, printed_on=args.printed_on, sealed=not args.no_seal)
-    return dataclasses.replace(outline, frame=frame)
 
 
 def _with_frame(outline, args: argparse.Namespace):
