@@ -69,4 +69,12 @@ def test_draft_page_builds_with_the_check_and_frame_form(tmp_path):
 
     app = build_app(Service(Settings(index_dir=tmp_path)))
     ids = {getattr(block, "elem_id", None) for block in app.blocks.values()}
-    assert {"gw-frame", "gw-frame-issuer", "gw-frame-sealed", "gw-check", "gw-check-ignore"} <= ids
+    assert {"gw-frame", "gw-frame-issuer", "gw-frame-sealed", "gw-check", "gw-check-ignore", "gw-check-file"} <= ids
+
+
+def test_uploaded_file_report(tmp_path):
+    path = tmp_path / "<来文>.txt"
+    path.write_text("关于某事的通知\n各单位:\n其它事项另行通知。\n", encoding="utf-8")
+    page = checks.file_report_html(str(path))
+    assert "&lt;来文&gt;.txt" in page and "<mark>其它</mark>" in page and "改为“其他”" in page
+    assert "无法读取" in checks.file_report_html(str(tmp_path / "没有.txt"))

@@ -11,6 +11,7 @@ import gradio as gr
 
 from assistant.ingest.read import SUPPORTED_SUFFIXES
 from assistant.ui import render
+from assistant.ui.draft_check import file_report_html
 from assistant.ui.service import Job, Service, UserError
 
 DOC_COLUMNS = ["文档 id", "标题", "文种", "发文机关", "日期", "段落数", "清洗警告", "重复组", "文件"]
@@ -122,4 +123,11 @@ def build(service: Service, on_change) -> dict:
             return gr.skip()
 
     documents.select(pick_row, documents, targets, api_visibility="private")
+
+    with gr.Accordion("检查一个文件的公文规范（不入库）", open=False, elem_id="gw-check-file"):
+        to_check = gr.File(file_types=[*SUPPORTED_SUFFIXES], type="filepath", label="上传要检查的文件",
+                           elem_id="gw-check-upload")
+        check_report = gr.HTML(elem_id="gw-check-file-report")
+    to_check.upload(lambda path: file_report_html(path) if path else "", to_check, check_report,
+                    api_visibility="private", concurrency_limit=2, concurrency_id="check")
     return {"refresh": (service.documents, [documents])}

@@ -148,3 +148,33 @@ def findings_html(findings: list[dict]) -> str:
 def finding_choices(findings: list[dict]) -> list[tuple[str, str]]:
     """(label, key) pairs for the 忽略 checklist."""
     return [(f"{n}. {f['text'] or f['rule']}：{f['message'][:30]}", f["key"]) for n, f in enumerate(findings, 1)]
+
+
+def file_report_html(path: str) -> str:
+    """`gongwen check` of an uploaded file as HTML (语料库 page); every text escaped."""
+    from pathlib import Path
+
+    from assistant.models import ReadError
+    from assistant.norms import check_file
+
+    name = html.escape(Path(path).name)
+    try:
+        results = check_file(path)
+    except ReadError as err:
+        return f'<div class="gw-check gw-error">{name}：无法读取（{html.escape(err.reason)}）</div>'
+    parts = []
+    for doc, found in results[:20]:
+        if not found:
+            parts.append(f"<p>{name}：未发现问题。</p>")
+            continue
+        rows = []
+        for f in found[:300]:
+            text = doc.paragraphs[f.paragraph]
+            context = (html.escape(text[max(0, f.start - 12):f.start]) + f"<mark>{html.escape(f.text)}</mark>"
+                       + html.escape(text[f.end:f.end + 12]))
+            fix = f'，改为“{html.escape(f.suggestion)}”' if f.fixable and f.suggestion is not None else ""
+            rows.append(f"<li>[{html.escape(f.severity)}] 第 {f.paragraph + 1} 段：{context}{fix}"
+                        f"<br><small>{html.escape(f.message)}</small></li>")
+        more = f"<p>……另有 {len(found) - 300} 处未列出</p>" if len(found) > 300 else ""
+        parts.append(f"<p>{name}（{html.escape(doc.title[:40])}）：{len(found)} 处</p><ol>{''.join(rows)}</ol>{more}")
+    return f'<div class="gw-check">{"".join(parts)}</div>'
