@@ -39,6 +39,10 @@ EXPECT = {
     "self_link": "fail",
     "dangling_link": "fail",
     "loop_dir": "skip",
+    "truncated_ole": "fail",
+    "bomb_ofd": "fail",
+    "pages_2000_pdf": "fail",
+    "huge_image": "fail",
 }
 
 
@@ -69,6 +73,10 @@ def make_hostile_corpus(folder: Path, big_mb: int = 30) -> dict[str, Path]:
     put("corrupt_pdf", "corrupt.pdf", corrupt_pdf_bytes())
     put("encrypted_pdf", "encrypted.pdf", encrypted_pdf_bytes())
     made["big_text"] = big_text_file(folder / "大文件.txt", big_mb)
+    put("truncated_ole", "truncated.doc", truncated_ole_bytes())
+    put("bomb_ofd", "bomb.ofd", zip_bomb_ofd())
+    put("pages_2000_pdf", "scan_2000_pages.pdf", image_pdf_bytes(2000))
+    put("huge_image", "huge_20000.png", png_header_bytes(20_000, 20_000))
     depth = 200_000
     put("deep_html", "deep.html",
         ("<html><body>" + "<div>" * depth + "深层正文：" + GOOD_PARAGRAPH + "</div>" * depth + "</body></html>").encode())
@@ -145,6 +153,52 @@ def entity_docx(docx_bytes: bytes) -> bytes:
                 data = decl + b"?>" + doctype + rest.replace(b"</w:body>", b"<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body>")
             dst.writestr(info.filename, data)
     return out.getvalue()
+
+
+def truncated_ole_bytes() -> bytes:
+    """The first 4 KB of an OLE compound file (a .doc cut short): header and a broken sector table."""
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    header[24:34] = bytes([0x3E, 0, 3, 0, 0xFE, 0xFF, 9, 0, 6, 0])
+    header[44:48] = (1).to_bytes(4, "little")  # one FAT sector, which is missing
+    header[48:52] = (5).to_bytes(4, "little")
+    return bytes(header) + bytes(random.Random(7).getrandbits(8) for _ in range(3584))
+
+
+def zip_bomb_ofd(size: int = 8 * 1024 * 1024) -> bytes:
+    """A zip with OFD.xml (so it is taken for an OFD) and one member of `size` zero bytes (ratio ≈ 1000:1)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        dst.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody>'
+                                "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        with dst.open("Doc_0/Document.xml", "w") as handle:
+            for _ in range(size // (1 << 20)):
+                handle.write(b"\0" * (1 << 20))
+    return out.getvalue()
+
+
+def image_pdf_bytes(pages: int) -> bytes:
+    """An image-only PDF of `pages` tiny pages (no text layer: every page would need OCR)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    images = [Image.new("L", (8, 8), 255) for _ in range(pages)]
+    images[0].save(buffer, "PDF", resolution=1, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def png_header_bytes(width: int, height: int) -> bytes:
+    """A PNG declaring width × height pixels (a decompression bomb: tiny file, huge image)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = b"\0" + b"\xff" * ((width + 7) // 8)
+    idat = zlib.compress(row * 64, 9)  # only the first rows: the rest is missing
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def corrupt_pdf_bytes() -> bytes:
