@@ -126,6 +126,17 @@ def test_soffice_hang_is_killed_and_reported(tmp_path, monkeypatch):
 
 
 @needs_soffice
+def test_without_libreoffice_the_text_is_read_with_a_warning(office, tmp_path, monkeypatch):
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))  # soffice not found, as on a machine without LibreOffice
+    assert soffice.soffice_binary() is None
+    raw, = read_file(office["doc"])
+    assert fs.char_accuracy(fs.source_text(with_header=True), raw.text) >= 0.99
+    assert "LibreOffice" in raw.warnings[0] and "编号" in raw.warnings[0]
+
+
+@needs_soffice
 def test_truncated_ole_file_is_refused_with_a_reason(office, tmp_path):
     data = office["doc"].read_bytes()
     path = tmp_path / "cut.doc"
