@@ -241,3 +241,11 @@ def test_quotation_over_paragraphs_and_deng_words():
     assert rules(doc, "标点") == []
     assert rules("标明职务、等级、专长。", "标点") == []
     assert rules("他说：“好。\n二、其他\n", "标点") == ["punct.unpaired"]
+
+
+def test_structure_of_a_text_whose_line_breaks_were_lost():
+    text = ("某县教育局关于增加编制的请示县人民政府：我局现有编制不足，拟增加10名，理由如下。" * 1
+            + "现有教师缺口较大，班额超标，急需补充。" * 8 + "妥否，请批示。某县教育局2026年3月5日（此件主动公开）")
+    assert rules(text, "结构") == []
+    assert rules(text.replace("妥否，请批示。", ""), "结构") == ["struct.qingshi_ending"]
+    assert rules(text.replace("2026年3月5日", ""), "结构") == ["struct.date_missing"]

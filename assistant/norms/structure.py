@@ -21,8 +21,8 @@ _ATTACH_MARK = re.compile(r"^附件\s*(\d{1,2})?\s*$")
 
 
 def check(doc: CheckDocument) -> list[Finding]:
-    if len(doc.paragraphs) < 2:
-        return []
+    if len(doc.paragraphs) < 2 and len(doc.title) < 200:
+        return []  # one short line: nothing to check (one long line is a text whose line breaks were lost)
     found = []
     if doc.doctype in NEEDS_ADDRESSEE:
         found += _addressee(doc)
@@ -36,12 +36,13 @@ def check(doc: CheckDocument) -> list[Finding]:
 def addressee_span(doc: CheckDocument) -> tuple[int, int, int] | None:
     """(paragraph, start, end) of the 主送机关 ending in a colon, within the first paragraphs
     (a text whose line breaks were lost holds it inline after the title and 文号)."""
-    for i, text in enumerate(doc.paragraphs[1:5], 1):
+    first = 0 if len(doc.paragraphs) == 1 else 1  # a single long line holds title, 文号 and 主送 together
+    for i, text in enumerate(doc.paragraphs[first:5], first):
         colon = min((p for p in (text.find("："), text.find(":")) if p >= 0), default=-1)
         stop = text.find("。")
         if 0 < colon <= 200 and (stop < 0 or colon < stop):
             start = 0
-            if i == 1 or colon > 60:  # title, 文号 or date may precede it on the same line
+            if i <= 1 or colon > 60:  # title, 文号 or date may precede it on the same line
                 head = re.search(r"(?:〕\d+号|号|日|\d{4}年\d{1,2}月\d{1,2}日)(?=[^号日]*$)", text[:colon])
                 start = head.end() if head else 0
             return i, start, colon
@@ -65,6 +66,8 @@ def _addressee(doc: CheckDocument) -> list[Finding]:
 def _body_tail(doc: CheckDocument) -> list[tuple[int, str]]:
     """The last paragraphs before 附件/抄送/印发 lines."""
     tail = []
+    if len(doc.paragraphs) == 1:
+        return [(0, doc.title)]
     for i in range(len(doc.paragraphs) - 1, 0, -1):
         text = doc.paragraphs[i]
         if _TAIL_SKIP.match(text) and len(tail) == 0:
@@ -77,7 +80,8 @@ def _body_tail(doc: CheckDocument) -> list[tuple[int, str]]:
 
 def _qingshi_ending(doc: CheckDocument) -> list[Finding]:
     tail = _body_tail(doc)
-    if any(_QINGSHI_ENDINGS.search(text[-120:]) for _, text in tail):
+    window = 400 if len(doc.paragraphs) == 1 else 120  # one long line: 抄送, 附件, 联系人 may follow
+    if any(_QINGSHI_ENDINGS.search(text[-window:]) for _, text in tail):
         return []
     i, text = tail[-1] if tail else (0, doc.title)
     return [finding("struct.qingshi_ending", CATEGORY, ERROR, i, text, max(0, len(text) - 1), len(text),
@@ -87,7 +91,8 @@ def _qingshi_ending(doc: CheckDocument) -> list[Finding]:
 
 def _signature(doc: CheckDocument) -> list[Finding]:
     tail = _body_tail(doc)
-    if any(_DATE_TAIL.search(text[-80:]) for _, text in tail[-3:]):
+    window = 400 if len(doc.paragraphs) == 1 else 80
+    if any(_DATE_TAIL.search(text[-window:]) for _, text in tail[-3:]):
         return []
     i, text = tail[-1] if tail else (0, doc.title)
     return [finding("struct.date_missing", CATEGORY, ERROR, i, text, max(0, len(text) - 1), len(text),
