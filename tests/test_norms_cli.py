@@ -97,3 +97,11 @@ def test_user_word_list_from_the_command_line(capsys, tmp_path):
     words.write_text("not: a list\n", encoding="utf-8")
     code, _, err = run(capsys, "check", str(path), "--words", str(words))
     assert code == 1 and "词表.yaml" in err
+
+
+def test_fix_markdown_keeps_heading_marks(capsys, tmp_path):
+    src, dst = tmp_path / "稿.md", tmp_path / "稿_改.md"
+    src.write_text("# 关于检查的通知\n\n## 一、总体要求\n\n其它事项,另行通知。\n", encoding="utf-8")
+    code, _, _ = run(capsys, "check", str(src), "--fix", str(dst))
+    assert code == 0
+    assert dst.read_text(encoding="utf-8") == "# 关于检查的通知\n\n## 一、总体要求\n\n其他事项，另行通知。\n"

@@ -55,12 +55,19 @@ def write_fixed(source: str | Path, doc: CheckDocument, findings: list[Finding],
         raise ValueError(f"{out}：不支持的输出格式，请使用 .txt、.md 或 .docx")
     fixed = fixed_paragraphs(doc, findings)
     if doc.fmt in ("txt", "md") and doc.lines:
-        from assistant.ingest.read import read_file
+        from assistant.ingest.read import read_bytes
+        from assistant.ingest.read_text import decode_file
 
-        lines = read_file(source)[0].text.replace("\r\n", "\n").split("\n")
+        source = Path(source)
+        raw = decode_file(source, read_bytes(source))[0]  # as written: Markdown # marks and all
+        lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         for no, old, new in zip(doc.lines, doc.paragraphs, fixed):
-            if no < len(lines) and old in lines[no]:
-                lines[no] = lines[no].replace(old, new, 1)
+            if old == new:
+                continue
+            at = no if no < len(lines) and old in lines[no] else next(
+                (k for k, line in enumerate(lines) if old in line), None)
+            if at is not None:
+                lines[at] = lines[at].replace(old, new, 1)
         out.write_text("\n".join(lines), encoding="utf-8")
     else:
         out.write_text("\n".join(fixed) + "\n", encoding="utf-8")
