@@ -61,6 +61,33 @@ def test_doc_and_rtf_text_is_exact(office, kind):
 
 
 @needs_soffice
+def test_doc_keeps_automatic_numbering_and_text_box_text(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    from test_read import W, _add_chinese_numbering, _numbered
+
+    document = docx.Document()
+    num_id, _ = _add_chinese_numbering(document)
+    _numbered(document, "指导思想", num_id, 0)
+    _numbered(document, "总体目标", num_id, 1)
+    _numbered(document, "主要任务", num_id, 0)
+    box = document.add_paragraph()._p
+    box.append(parse_xml(
+        f'<w:r xmlns:w="{W}" xmlns:v="urn:schemas-microsoft-com:vml"><w:pict>'
+        '<v:shape style="width:300pt;height:60pt"><v:textbox><w:txbxContent>'
+        "<w:p><w:r><w:t>文本框中的联系人：张三</w:t></w:r></w:p>"
+        "</w:txbxContent></v:textbox></v:shape></w:pict></w:r>"))
+    source = tmp_path / "编号.docx"
+    document.save(source)
+    doc_path, = fs.soffice_convert([source], "doc", tmp_path / "doc")
+    raw, = read_file(doc_path)
+    lines = raw.text.splitlines()
+    assert lines[:3] == ["一、指导思想", "（一）总体目标", "二、主要任务"], lines
+    assert "文本框中的联系人：张三" in lines
+
+
+@needs_soffice
 def test_wps_and_misnamed_files_are_read_by_content(office, tmp_path):
     cases = {
         "ole.wps": office["doc"].read_bytes(),     # most .wps files are OLE Word-97 files

@@ -120,9 +120,9 @@ def _parse_level(lvl) -> Level:
 def format_number(n: int, fmt: str) -> str:
     """Render counter `n` in Word number format `fmt` (unknown formats fall back to decimal)."""
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting",
-               "taiwaneseCounting", "koreanCounting"):
-        return chinese_counting(n)
-    if fmt in ("chineseLegalSimplified", "japaneseLegal", "taiwaneseCountingThousand"):
+               "taiwaneseCounting", "taiwaneseCountingThousand", "koreanCounting"):
+        return chinese_counting(n)  # LibreOffice writes 一、二、 as taiwaneseCountingThousand
+    if fmt in ("chineseLegalSimplified", "japaneseLegal"):
         return chinese_counting(n, _CN_LEGAL, "拾佰仟")
     if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
         return "".join("〇一二三四五六七八九"[int(d)] for d in str(n)) if n >= 0 else str(n)
