@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -241,3 +244,48 @@ def test_old_format_hints_are_gone_but_unknown_suffixes_still_refused(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
     with pytest.raises(ReadError, match="不支持的文件类型 .xls"):
         read_file(path)
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1], env={**os.environ, **(env or {})})
+
+
+def test_parse_json_on_new_formats_and_no_ocr_flag(tmp_path):
+    import json
+
+    ofd = fs.make_ofd(tmp_path / "通知.ofd")
+    result = run_cli("parse", str(ofd), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["doc_number"] == fs.DOC_NUMBER and data["title"] == fs.LINES[0] and "warnings" in data
+    from hostile import image_pdf_bytes
+
+    scan = tmp_path / "扫描件.pdf"
+    scan.write_bytes(image_pdf_bytes(1))
+    for args, env in ((["--no-ocr"], None), ([], {"GONGWEN_NO_OCR": "1"})):
+        off = run_cli("parse", str(scan), *args, env=env)
+        assert off.returncode != 0 and "扫描件.pdf" in off.stderr and "OCR 已关闭" in off.stderr, off.stderr
+
+
+@needs_soffice
+def test_ingest_a_folder_of_archive_formats_and_search_it(office, tmp_path):
+    from assistant.config import Settings
+    from assistant.search.engine import open_index
+    from assistant.search.ingest import ingest
+
+    folder = tmp_path / "档案"
+    folder.mkdir()
+    shutil.copy(office["doc"], folder / "通知.doc")
+    shutil.copy(office["rtf"], folder / "通知副本.rtf")
+    fs.make_ofd(folder / "通知.ofd", lines=[fs.ISSUER, "某卫发〔2024〕13号", "关于开展爱国卫生运动的通知",
+                                           "各单位要深入开展爱国卫生运动，整治环境卫生死角。"])
+    index_dir = tmp_path / "index"
+    with options.using(options.from_settings(Settings(index_dir=index_dir))):
+        report = ingest([folder], Settings(index_dir=index_dir))
+    assert not report.failed and len(report.added) == 3, report.failed
+    index = open_index(index_dir, Settings(index_dir=index_dir))
+    hits = index.search("爱国卫生运动 环境卫生死角", k=3)
+    assert hits and hits[0].source.endswith("通知.ofd")
+    formats = {row[0] for row in index.sql("SELECT path FROM files")}
+    assert {Path(p).suffix for p in formats} == {".doc", ".rtf", ".ofd"}
