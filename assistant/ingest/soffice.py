@@ -24,6 +24,7 @@ from assistant.ingest.detect import OLE_MAGIC
 BATCH_MAX = 64
 CACHE_MAX_BYTES = 256 * 1024 * 1024
 PER_FILE_SECONDS = 5.0
+PREFETCH_MAX_BYTES = 200 * 1024 * 1024  # input bytes one prefetch holds in memory
 _CACHE: "OrderedDict[str, bytes | str]" = OrderedDict()  # sha1 → docx bytes, or a failure reason
 _CACHE_BYTES = 0
 _NO_NET: list[str] | None = None
@@ -60,9 +61,11 @@ def docx_for(data: bytes, timeout: float = 120.0) -> bytes:
 def prefetch(paths: Iterable[Path], timeout: float = 120.0, max_bytes: int = 50 * 1024 * 1024) -> int:
     """Convert the OLE files among `paths` not yet cached, BATCH_MAX per soffice call; returns how many."""
     pending: dict[str, bytes] = {}
+    total = 0
     for path in paths:
         try:
-            if not path.is_file() or path.stat().st_size > max_bytes:
+            size = path.stat().st_size if path.is_file() else -1
+            if size < 0 or size > max_bytes or (pending and total + size > PREFETCH_MAX_BYTES):
                 continue
             with open(path, "rb") as handle:
                 if handle.read(8) != OLE_MAGIC:
@@ -70,8 +73,9 @@ def prefetch(paths: Iterable[Path], timeout: float = 120.0, max_bytes: int = 50 
             data = path.read_bytes()
         except OSError:
             continue
-        if digest(data) not in _CACHE:
-            pending.setdefault(digest(data), data)
+        if digest(data) not in _CACHE and digest(data) not in pending:
+            pending[digest(data)] = data
+            total += len(data)
     items = list(pending.values())
     for start in range(0, len(items), BATCH_MAX):
         convert_many(items[start:start + BATCH_MAX], timeout)
