@@ -114,7 +114,7 @@ def ingest_stage_targets() -> list[tuple[object, str, str]]:
             (dedup, "near_duplicate_paragraphs", "near-dup paragraphs"), (build, "write_all", "write sqlite"),
             (bm25.BM25Index, "build", "bm25 build"), (bm25.BM25Index, "save", "bm25 save"),
             (vectors.VectorIndex, "build", "faiss build"), (vectors.VectorIndex, "save", "faiss save"),
-            (build.store, "publish_generation", "fsync+publish"), (ingest, "read_all", "read_all (sqlite)")]
+            (build.store, "publish_generation", "fsync+publish"), (build, "build_levels", "section/document levels"), (ingest, "read_all", "read_all (sqlite)")]
 
 
 class Peer:

@@ -97,7 +97,7 @@ def instrument(idx) -> dict[str, list[float]]:
     idx.embedder.model  # load now, not inside the first timed query
     for obj, name, label in ((idx.embedder, "encode_query", "embed"), (idx.bm25_words, "top_k", "bm25"),
                              (idx.bm25_bigrams, "top_k", "bm25"), (idx.vectors, "search", "faiss"),
-                             (idx.tokenizer, "words", "jieba")):
+                             (idx.tokenizer, "words", "jieba"), (idx.levels, "search", "levels")):
         setattr(obj, name, clock.wrap(label, getattr(obj, name)))
     return clock
 
@@ -111,17 +111,21 @@ def set_threads(n: int) -> None:
     faiss.omp_set_num_threads(n)
 
 
-def latency(idx, clock: StageClock, queries: list[str], threads: int, raw: dict | None = None) -> dict:
+PARTS = ("total", "embed", "bm25", "jieba", "faiss", "levels", "rest")
+
+
+def latency(idx, clock: StageClock, queries: list[str], threads: int, raw: dict | None = None,
+            unit: str = "paragraph") -> dict:
     """Time idx.search per query (one at a time) with its parts; appends to and summarises `raw`."""
-    raw = raw if raw is not None else {k: [] for k in ("total", "embed", "bm25", "jieba", "faiss", "rest")}
+    raw = raw if raw is not None else {k: [] for k in PARTS}
     set_threads(threads)
     for q in queries:
         clock.seconds.clear()
         start = time.perf_counter()
-        idx.search(q, k=10)
+        idx.search(q, k=10, unit=unit)
         total = time.perf_counter() - start
         raw["total"].append(total * 1e3)
-        for name in ("embed", "bm25", "jieba", "faiss"):
+        for name in ("embed", "bm25", "jieba", "faiss", "levels"):
             raw[name].append(clock.seconds.get(name, 0.0) * 1e3)
         raw["rest"].append((total - sum(clock.seconds.values())) * 1e3)
     parts = {k: v for k, v in raw.items() if k != "total"}
@@ -131,13 +135,13 @@ def latency(idx, clock: StageClock, queries: list[str], threads: int, raw: dict 
             "parts_mean_ms": {k: round(float(np.mean(v)), 3) for k, v in parts.items()}}
 
 
-def latency_ab(idx, clock, runs: dict[str, tuple[list[str], int]], block: int = 10) -> dict:
-    """Several (queries, threads) runs in alternating blocks of `block` queries, so they share the load."""
-    raw = {name: {k: [] for k in ("total", "embed", "bm25", "jieba", "faiss", "rest")} for name in runs}
+def latency_ab(idx, clock, runs: dict[str, tuple], block: int = 10) -> dict:
+    """Several (queries, threads[, unit]) runs in alternating blocks of `block` queries, so they share the load."""
+    raw = {name: {k: [] for k in PARTS} for name in runs}
     out = {}
-    for start in range(0, max(len(q) for q, _ in runs.values()), block):
-        for name, (queries, threads) in runs.items():
-            out[name] = latency(idx, clock, queries[start:start + block], threads, raw[name])
+    for start in range(0, max(len(run[0]) for run in runs.values()), block):
+        for name, (queries, threads, *unit) in runs.items():
+            out[name] = latency(idx, clock, queries[start:start + block], threads, raw[name], *unit)
     return out
 
 
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = store.read_manifest(store.current_generation(work))
     res["vector_index"], res["counts"] = manifest["vector_index"], manifest["counts"]
     res["index_disk_mb"] = round(dir_size(store.current_generation(work)) / 2**20, 1)
+    res["levels_disk_mb"] = round(dir_size(store.current_generation(work) / "levels") / 2**20, 1)  # format 2's addition
     print(f"[1] ingest {res['ingest']}\n    manifest: vector index {res['vector_index']}, counts {res['counts']}")
 
     texts, words = rows_of(work)
@@ -249,8 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     shipped = torch.get_num_threads()  # what Embedder._load set (all cores); FAISS uses as many
     queries = make_queries(texts, args.queries, seed=2, used=used)
     single = make_queries(texts, args.queries, seed=4, used=used)  # distinct strings for the 1-thread run
+    docq = make_queries(texts, args.queries, seed=6, used=used)  # distinct strings for the document unit
     res["latency"] = latency_ab(idx, clock, {"distinct": (queries, shipped), "distinct_1thread": (single, 1),
-                                             "repeated": (queries, shipped)})  # repeated: embedding cache hits
+                                             "repeated": (queries, shipped),  # repeated: embedding cache hits
+                                             "document_unit": (docq, shipped, "document")})
     set_threads(shipped)
     for name, value in res["latency"].items():
         print(f"[2] {name}: {value}")

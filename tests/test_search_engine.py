@@ -74,29 +74,65 @@ def test_search_finds_topic_with_explanation(built):
     assert all(top.text[s:e] for s, e in top.highlights)
 
 
-def test_section_context_is_wired_and_explained(built):
-    """Default search = fusion + 0.5 × section term; the term is the section's candidate sum / its size."""
-    import numpy as np
-
-    from assistant.search import fusion
+def test_three_level_evidence_is_wired_and_explained(built):
+    """Default search = levels.row_scores over the engine's candidates; explain shows the section and
+    document evidence; section=0 is plain paragraph fusion; a single signal keeps its own ranking."""
+    from assistant.search import fusion, levels
+    from assistant.search.query import parse_query
 
     settings, _ = built
     index = open_index(settings.index_dir, settings)
     query = "安全生产责任"
-    base = fusion.fuse(index.signal_scores(query))
     hits = index.search(query, k=8, collapse=False)
-    assert hits and all("section" in h.explain for h in hits)
+    assert hits and all({"section", "document", "fused"} <= set(h.explain) for h in hits)
+    q = parse_query(query)
+    per_signal, bigram_scores = index._signals(q, None, levels.PARA_SIGNALS)
+    cands = index.candidates(q, None, per_signal, bigram_scores, index.blend)
+    expected = dict(zip(cands.rows.tolist(), levels.row_scores(cands, index.blend).tolist()))
     for h in hits:
-        same = [r for r in base if index.section_of[r] == index.section_of[h.row]]
-        term = sum(base[r] for r in same) / index.section_size[index.section_of[h.row]]
-        assert h.explain["section"] == pytest.approx(term, abs=1e-4)
-        assert h.score == pytest.approx(base[h.row] + fusion.SECTION_WEIGHT * term, abs=1e-4)
-    assert len(np.unique(index.section_of)) == len(index.section_size) > 8  # headings split documents
+        assert h.score == pytest.approx(expected[h.row], abs=1e-4)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    groups = index.levels.groups
+    assert len(groups.sec_start) - 1 > len(groups.doc_start) - 1 >= 8  # headings split documents into sections
+    base = fusion.fuse(index.signal_scores(query))
     plain = index.search(query, k=8, collapse=False, section=0)
     assert all("section" not in h.explain for h in plain)
     assert [h.score for h in plain] == sorted((round(base[h.row], 4) for h in plain), reverse=True)
     single = index.search(query, k=3, signals=("dense",))
     assert all("section" not in h.explain for h in single)
+
+
+def test_document_unit_ranks_documents_with_their_best_paragraphs(built):
+    settings, _ = built
+    index = open_index(settings.index_dir, settings)
+    docs = index.search("隐患排查治理 安全生产", k=5, unit="document")
+    assert docs and len({h.doc_id for h in docs}) == len(docs)  # one hit per document
+    assert docs[0].title == "国务院办公厅关于加强安全生产工作的通知"
+    for h in docs:
+        assert all(p["para_id"].startswith(h.doc_id + "#") and p["para_id"] != h.para_id for p in h.passages)
+        assert all(p["score"] <= h.score + 1e-6 for p in h.passages)
+    with pytest.raises(ValueError, match="结果单位"):
+        index.search("安全", unit="sentence")
+    # filters hold for the document unit too
+    filtered = index.search("安全生产", k=5, unit="document", filters=Filters(source="reports.jsonl"))
+    assert {h.doc_id for h in filtered} == {"gwr-2023", "gwr-2024"}
+
+
+def test_highlights_mark_words_not_lone_characters(built):
+    settings, _ = built
+    index = open_index(settings.index_dir, settings)
+    for hit in index.search("安全生产 下一步", k=10):
+        marked = [hit.text[s:e] for s, e in hit.highlights]
+        assert all(len(m) > 1 for m in marked), marked
+
+
+def test_role_named_in_the_query_is_detected():
+    from assistant.search.query import role_of_query
+
+    assert role_of_query("医德医风建设 下一步打算") == "下一步打算"
+    assert role_of_query("安全生产 存在的问题") == "存在问题"
+    assert role_of_query("优化营商环境 保障措施") == "保障措施"
+    assert role_of_query("优化营商环境") is None
 
 
 def test_filters_doctype_role_year(built):
@@ -186,12 +222,14 @@ def test_other_model_refused_with_clear_message(built, tmp_path):
     assert manifest_path.exists()
 
 
-def test_cli_batch_contract(built, tmp_path):
+@pytest.mark.parametrize("unit", ["paragraph", "document"])
+def test_cli_batch_contract(built, tmp_path, unit):
     settings, _ = built
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"qid": "a", "query": "安全生产责任"}\n{"qid": 2, "query": "医德医风"}\n', encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "assistant.cli", "search", "--index", str(settings.index_dir),
-                             "--batch", str(queries), "--k", "3", "--json"], capture_output=True, text=True, timeout=300)
+                             "--batch", str(queries), "--k", "3", "--json", "--unit", unit],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["qid"] for line in lines] == ["a", 2]
@@ -200,6 +238,8 @@ def test_cli_batch_contract(built, tmp_path):
         for hit in line["hits"]:
             assert set(hit) == {"doc_id", "para_id", "score", "title", "heading_path", "role", "text"}
     assert any(h["doc_id"] == "gwr-2024" or h["doc_id"] == "gwr-2023" or h["title"] for h in lines[0]["hits"])
+    if unit == "document":
+        assert all(len({h["doc_id"] for h in line["hits"]}) == len(line["hits"]) for line in lines)
 
 
 def test_cli_explains_an_empty_result_of_a_quoted_phrase(built):

@@ -136,6 +136,18 @@ def test_search_shows_highlighted_results(page):
     assert page.external == []
 
 
+def test_document_unit_lists_each_file_once_with_more_passages(page):
+    search(page, "医德医风")
+    page.get_by_label("按文件").check()
+    page.wait_for_selector("#gw-results .gw-passages")
+    titles = [t.split("》")[0] for t in page.locator("#gw-results .gw-hit-head").all_inner_texts()]
+    assert titles and len(titles) == len(set(titles)), titles  # one card per document
+    assert page.locator("#gw-results .gw-passages li").count() >= 1
+    shot(page, "search-by-document")
+    page.get_by_label("按段落").check()
+    page.wait_for_function("() => !document.querySelector('#gw-results .gw-passages')")
+
+
 def test_filter_by_doctype_changes_results(page):
     search(page, "煤炭 管理")
     unfiltered = result_meta(page)
@@ -339,3 +351,33 @@ def test_search_and_compose_work_while_a_corpus_is_indexing(page, server, tmp_pa
     page.wait_for_function("() => document.querySelector('#gw-ingest-progress').innerText.includes('入库完成')",
                            timeout=600_000)
     assert "失败" not in page.inner_text("#gw-ingest-results")
+
+
+def test_draft_check_fix_and_masthead_form(page, tmp_path):
+    """起草: 检查 lists a typed error with a link to its block, 一键修改 fixes it, the 版头/版记 form
+    reaches the exported .docx."""
+    from docx import Document
+
+    page.get_by_role("tab", name="起草").click()
+    choose(page, "#gw-doctype", "通知")
+    page.fill("#gw-topic textarea", "煤炭行业管理")
+    page.fill("#gw-org textarea", "某县能源局")
+    page.click("#gw-compose")
+    page.wait_for_selector(".gw-para-box textarea")
+    page.locator(".gw-para-box textarea").first.fill("其它事项,另行通知。")
+    page.get_by_text("版头与版记（可选").click()
+    page.fill("#gw-frame-issuer textarea", "某县能源局文件")
+    page.fill("#gw-frame-doc_number textarea", "某县能发[2026]7号")
+    page.click("#gw-check-run")
+    page.wait_for_function("() => document.querySelector('#gw-check').innerText.includes('其它')")
+    report = page.inner_text("#gw-check")
+    assert "改为“其他”" in report and "改为“，”" in report
+    assert page.locator("#gw-check a[href^='#gw-block-']").count() >= 1
+    shot(page, "draft_check")
+    page.click("#gw-check-fix")
+    page.wait_for_function("() => [...document.querySelectorAll('.gw-para-box textarea')]"
+                           ".some(t => t.value === '其他事项，另行通知。')")
+    target = export_and_download(page, ".docx", tmp_path / "checked.docx")
+    texts = [p.text for p in Document(str(target)).paragraphs if p.text.strip()]
+    assert texts[0] == "某县能源局文件" and texts[1] == "某县能发[2026]7号"
+    assert "其他事项，另行通知。" in texts

@@ -10,6 +10,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.ingest import dedup
 from assistant.search import store
+from assistant.search.level_index import build_levels
 from assistant.search.records import FileEntry, StoredDoc, write_all
 
 BIGRAM_TOKENIZER = "char-bigram-v1"
@@ -30,7 +31,6 @@ def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry]
     from assistant.search.bm25 import BM25Index
     from assistant.search.dense import Embedder
     from assistant.search.embed_cache import EmbedCache, embed_with_cache
-    from assistant.search.level_index import build_levels
     from assistant.search.tokenize import Tokenizer, char_bigrams, mine_terms
     from assistant.search.vectors import VectorIndex
 

@@ -208,8 +208,11 @@ class SearchIndex:
                         "WHERE p.row IS NOT NULL ORDER BY p.row")
         return [(doc_id, f"{doc_id}#{idx}") for doc_id, idx in rows]
 
-    def _signals(self, q: Query, allowed, signals) -> tuple[dict[str, dict[int, float]], np.ndarray | None]:
-        """Each signal's top candidates, and the bigram BM25 score of every row (None if not asked)."""
+    def _signals(self, q: Query, allowed, signals, query_vector: np.ndarray | None = None
+                 ) -> tuple[dict[str, dict[int, float]], np.ndarray | None]:
+        """Each signal's top candidates, and the bigram BM25 score of every row (None if not asked).
+
+        `query_vector`: the query's embedding if already computed (evaluation encodes queries in batches)."""
         from assistant.search.bm25 import select_top
 
         n = self.settings.candidates
@@ -225,7 +228,7 @@ class SearchIndex:
             ids, scores = select_top(bigram_scores, n, allowed)
             out["bm25_bigrams"] = dict(zip(ids.tolist(), scores.tolist()))
         if "dense" in signals:
-            qv = self.embedder.encode_query(q.text).reshape(1, -1)
+            qv = (self.embedder.encode_query(q.text) if query_vector is None else query_vector).reshape(1, -1)
             allowed_ids = None if allowed is None else np.flatnonzero(allowed)
             if allowed_ids is not None and len(allowed_ids) == 0:
                 out["dense"] = {}

@@ -185,7 +185,7 @@ def article_keys(doc_paths: list[str], texts: list[str]) -> list[str]:
 
 
 # ---- 4. policy title → document -------------------------------------------------------------------
-POLICY_DOCS = 700
+POLICY_DOCS = 400
 _ENDING = re.compile(r"的?(?:通知|意见|决定|批复|复函|函|报告|请示|公告|通告|通报|办法|规定|条例|细则|规划|纲要|"
                      r"方案|计划|要点|指导意见|实施意见|若干意见|决议|指示|命令|令|紧急通知|补充通知)$")
 

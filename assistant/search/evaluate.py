@@ -112,14 +112,18 @@ def collect(index, queries, scope: str = "corpus") -> list[Query]:
 
     internal = {doc_id: n for n, doc_id in index.sql("SELECT id, doc_id FROM documents")}
     everything = levels.Blend(section=1.0, document=1.0)
+    parsed = [parse_query(query) for _qid, query, _rel in queries]
+    # one batched encode instead of one model call per query (same vectors up to float rounding)
+    vectors = index.embedder.encode([q.text for q in parsed]) if parsed else []
     out = []
-    for qid, query, relevant in queries:
-        q = parse_query(query)
+    for (qid, query, relevant), q, vector in zip(queries, parsed, vectors):
         allowed = index._mask(None, q)
         if scope == "report":
             mask = index.doc_of == internal[qid.split(":")[0]]
             allowed = mask if allowed is None else mask & allowed
-        signals, bigram_scores = index._signals(q, allowed, SIGNALS)
+        if not q.text:
+            continue
+        signals, bigram_scores = index._signals(q, allowed, SIGNALS, vector)
         cands = index.candidates(q, allowed, signals, bigram_scores, everything, "document")
         rows = None if allowed is None else np.flatnonzero(allowed)
         doc_raw = index.levels.search("document", index.tokenizer.words(q.text), char_bigrams(q.text),
