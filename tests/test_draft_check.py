@@ -78,3 +78,13 @@ def test_uploaded_file_report(tmp_path):
     page = checks.file_report_html(str(path))
     assert "&lt;来文&gt;.txt" in page and "<mark>其它</mark>" in page and "改为“其他”" in page
     assert "无法读取" in checks.file_report_html(str(tmp_path / "没有.txt"))
+
+
+def test_doc_number_of_the_form_is_checked_and_fixed():
+    d = draft()
+    d["meta"]["frame"]["doc_number"] = "某县卫发[2026]07号"
+    found = [f for f in checks.check_draft(d) if f["category"] == "发文字号"]
+    assert {f["block"] for f in found} == {checks.DOC_NUMBER} and "发文字号（版头）" in checks.findings_html(found)
+    fixed = checks.apply_fixes(d, found)
+    assert fixed["meta"]["frame"]["doc_number"] == "某县卫发〔2026〕7号"
+    assert checks.frame_form_values(fixed)[checks.FRAME_TEXT_FIELDS.index("doc_number")] == "某县卫发〔2026〕7号"

@@ -19,6 +19,7 @@ from assistant.norms.document import CheckDocument, doctype_of
 FRAME_LABELS = {"copy_no": "份号", "secrecy": "密级和保密期限", "urgency": "紧急程度", "issuer": "发文机关标志",
                 "doc_number": "发文字号", "signer": "签发人", "attachments": "附件名称（每行一个）", "cc": "抄送机关",
                 "printed_by": "印发机关", "printed_on": "印发日期（YYYY-MM-DD）", "sealed": "加盖印章"}
+TITLE, DOC_NUMBER = -1, -2  # block ids of the lines the draft holds outside its blocks
 FRAME_TEXT_FIELDS = tuple(f.name for f in fields(Frame) if f.name not in ("sealed",))
 
 
@@ -55,7 +56,9 @@ def frame_form_values(draft: dict | None) -> list:
 def _lines(draft: dict) -> list[tuple[str, int | None, int]]:
     """(paragraph as exported, block id or None, offset of the block text in it)."""
     meta = draft["meta"]
-    lines: list[tuple[str, int | None, int]] = [(meta.get("title", "").strip(), -1, 0)]
+    frame = frame_from_meta(meta)
+    lines: list[tuple[str, int | None, int]] = [(frame.doc_number, DOC_NUMBER, 0)] if frame.doc_number else []
+    lines.append((meta.get("title", "").strip(), TITLE, 0))
     if addressee_line(meta.get("addressee", "")):
         lines.append((addressee_line(meta["addressee"]), None, 0))
     counters = [0, 0]
@@ -72,7 +75,6 @@ def _lines(draft: dict) -> list[tuple[str, int | None, int]]:
             lines.append((number + text, block["id"], len(number)))
         else:
             lines.append((text, block["id"], 0))
-    frame = frame_from_meta(meta)
     for n, name in enumerate(frame.attachments, 1):
         label = f"{n}." if len(frame.attachments) > 1 else ""
         lines.append((("附件：" if n == 1 else "") + label + name, None, 0))
@@ -86,12 +88,13 @@ def _lines(draft: dict) -> list[tuple[str, int | None, int]]:
 
 
 def check_draft(draft: dict | None, ignored: tuple[str, ...] = ()) -> list[dict]:
-    """Findings as dicts with `key` (stable, for 忽略), `block` (block id, -1 = title, None =
-    a line the page does not edit) and the span in the block's own text."""
+    """Findings as dicts with `key` (stable, for 忽略), `block` (block id; TITLE, DOC_NUMBER, or
+    None for a line the page does not edit) and the span in the block's own text."""
     if not draft:
         return []
     lines = _lines(draft)
-    doc = CheckDocument("起草", tuple(t for t, _, _ in lines), doctype=doctype_of(lines[0][0]) or draft["meta"].get("doctype"))
+    title = draft["meta"].get("title", "")
+    doc = CheckDocument("起草", tuple(t for t, _, _ in lines), doctype=doctype_of(title) or draft["meta"].get("doctype"))
     out = []
     seen: dict[tuple, int] = {}
     for f in check_document(doc):
@@ -120,8 +123,12 @@ def apply_fixes(draft: dict, findings: list[dict]) -> dict:
             by_block.setdefault(f["block"], []).append(Finding(f["rule"], f["category"], f["severity"], 0, f["start"],
                                                                f["end"], f["text"], f["message"], f["suggestion"], True))
     fresh = {**draft, "meta": dict(draft["meta"]), "blocks": [dict(b) for b in draft["blocks"]]}
-    if -1 in by_block:
-        fresh["meta"]["title"] = fix_text(fresh["meta"]["title"].strip(), by_block[-1])
+    if TITLE in by_block:
+        fresh["meta"]["title"] = fix_text(fresh["meta"]["title"].strip(), by_block[TITLE])
+    if DOC_NUMBER in by_block:
+        frame = dict(fresh["meta"].get("frame") or {})
+        frame["doc_number"] = fix_text(str(frame.get("doc_number", "")).strip(), by_block[DOC_NUMBER])
+        fresh["meta"]["frame"] = frame
     for block in fresh["blocks"]:
         if block["id"] in by_block:
             block["text"] = fix_text(block["text"].strip(), by_block[block["id"]])
@@ -134,8 +141,8 @@ def findings_html(findings: list[dict]) -> str:
         return '<div class="gw-check gw-check-ok">检查完毕，未发现问题。</div>'
     items = []
     for n, f in enumerate(findings, 1):
-        where = ("标题" if f["block"] == -1 else f'<a href="#gw-block-{f["block"]}">第 {f["block"] + 1} 块</a>'
-                 if f["block"] is not None else "落款/主送/附件")
+        where = {TITLE: "标题", DOC_NUMBER: "发文字号（版头）", None: "落款/主送/附件"}.get(
+            f["block"], f'<a href="#gw-block-{f["block"]}">第 {(f["block"] or 0) + 1} 块</a>')
         fix = (f'，改为“{html.escape(f["suggestion"])}”' if f["fixable"] and f["suggestion"] is not None else "")
         items.append(f'<li class="gw-check-{"error" if f["severity"] == "错误" else "advice"}">{n}. '
                      f'[{html.escape(f["severity"])}] {where}：“{html.escape(f["text"])}”{fix}'

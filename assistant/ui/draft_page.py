@@ -171,12 +171,12 @@ def build(service: Service, draft_state: gr.State) -> dict:
             left = checks.check_draft(fixed, tuple(ignore or ()))
             done = sum(1 for f in found if f["fixable"])
             return (fixed, fixed["meta"]["title"], render.message_html(f"已修改 {done} 处机械性问题（标点、数字、日期、文号、词表中的错词）。"),
-                    checks.findings_html(left))
+                    checks.findings_html(left), *checks.frame_form_values(fixed))
 
         check_button.click(do_check, [draft_state, title, ignored, *frame_inputs, *boxes], [check_html, ignored],
                            api_visibility="private")
         fix_button.click(do_fix, [draft_state, title, ignored, *frame_inputs, *boxes],
-                         [draft_state, title, status, check_html], api_visibility="private")
+                         [draft_state, title, status, check_html, *frame_inputs], api_visibility="private")
 
         def do_export(state, title_text, fmt_value, sources_value, *values):
             fresh = with_frame(state, title_text, values)
@@ -196,6 +196,15 @@ def build(service: Service, draft_state: gr.State) -> dict:
         fmt = gr.Radio(FORMATS, value="docx", label="导出格式", interactive=True, elem_id="gw-format")
         sources = gr.Radio(SOURCE_MODES, value="appendix", label="素材来源清单", interactive=True)
     exported = gr.File(label="导出文件（点击文件名下载）", interactive=False, elem_id="gw-exported")
+    with gr.Accordion("版头与版记（可选，GB/T 9704-2012；只用于 .docx 与 .json）", open=False, elem_id="gw-frame"):
+        frame_inputs = [gr.Textbox(label=checks.FRAME_LABELS[k], lines=3 if k == "attachments" else 1,
+                                   interactive=True, elem_id=f"gw-frame-{k}") for k in checks.FRAME_TEXT_FIELDS]
+        frame_inputs.append(gr.Checkbox(value=True, label="加盖印章（不勾选则按不加盖印章的署名版式）",
+                                        interactive=True, elem_id="gw-frame-sealed"))
+    with gr.Accordion("检查结果", open=True):
+        check_html = gr.HTML(elem_id="gw-check")
+        ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
+    draft_state.change(checks.frame_form_values, draft_state, frame_inputs, api_visibility="private")
     with gr.Accordion("版头与版记（可选，GB/T 9704-2012；只用于 .docx 与 .json）", open=False, elem_id="gw-frame"):
         frame_inputs = [gr.Textbox(label=checks.FRAME_LABELS[k], lines=3 if k == "attachments" else 1,
                                    interactive=True, elem_id=f"gw-frame-{k}") for k in checks.FRAME_TEXT_FIELDS]
