@@ -204,15 +204,6 @@ def build(service: Service, draft_state: gr.State) -> dict:
     with gr.Accordion("检查结果", open=True):
         check_html = gr.HTML(elem_id="gw-check")
         ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
-    draft_state.change(checks.frame_form_values, draft_state, frame_inputs, api_visibility="private")
-    with gr.Accordion("版头与版记（可选，GB/T 9704-2012；只用于 .docx 与 .json）", open=False, elem_id="gw-frame"):
-        frame_inputs = [gr.Textbox(label=checks.FRAME_LABELS[k], lines=3 if k == "attachments" else 1,
-                                   interactive=True, elem_id=f"gw-frame-{k}") for k in checks.FRAME_TEXT_FIELDS]
-        frame_inputs.append(gr.Checkbox(value=True, label="加盖印章（不勾选则按不加盖印章的署名版式）",
-                                        interactive=True, elem_id="gw-frame-sealed"))
-    with gr.Accordion("检查结果", open=True):
-        check_html = gr.HTML(elem_id="gw-check")
-        ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
 
     def frame_of_saved(path):
         """An opened .json outline fills the form with its 版头/版记 (other changes keep what was typed)."""
