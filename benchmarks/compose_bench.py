@@ -14,10 +14,16 @@ document we compose an outline of its 文种 (总结→工作总结, 方案→�
 - paragraphs reused twice (must be 0), paragraphs without a source (must be 0), digits left
   unmarked after slot filling (must be 0)
 - compose wall time per outline (median, warm; target < 1 s)
+- share of reused paragraphs whose draft text still names the precedent's own topic or campaigns
+  (topics.still_names), and the same share over the held-out documents' own paragraphs when
+  reused for another held-out document's topic (raw precedent text vs adapted), each reported for
+  a tuning half (even positions in the held-out list) and a test half (odd positions)
+- sub-headings: level-2 sections the outlines carry, and paragraphs that follow their
+  predecessor in the same precedent section
 
 and prints ten slot-filled paragraphs with their marks for hand checking.
 
-    .venv/bin/python benchmarks/compose_bench.py [--out benchmarks/out/compose_bench.json]
+    .venv/bin/python benchmarks/compose_bench.py [--index /tmp/compose_index] [--out benchmarks/out/compose_bench.json]
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.compose import compose, load_templates, unmarked_digits  # noqa: E402
-from assistant.compose.passages import source_org  # noqa: E402
+from assistant.compose import topics  # noqa: E402
+from assistant.compose.slots import fill_slots  # noqa: E402
+from assistant.compose.passages import is_fragment, source_org  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.ingest.pipeline import parse_file  # noqa: E402
 from assistant.ingest.roles import role_of_path  # noqa: E402
@@ -121,12 +129,16 @@ def cosine_to_topic(embedder, topic: str, texts: list[str]) -> list[float]:
     return [float(x) for x in np.asarray(embedder.encode(texts), dtype=np.float32) @ q]
 
 
-def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], list[str]]:
-    """Texts of the plain top-n topic hits and of n random indexed paragraphs."""
-    top = [h.text for h in index.search(topic, k=n)]
+def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
+    """Texts of the plain top-n topic hits, of the top-n hits that are draft material (not a
+    fragment: short heading-like lines such as 政府工作报告 score high on a short topic), and of n
+    random indexed paragraphs."""
+    hits = index.search(topic, k=max(4 * n, 40))
+    top = [h.text for h in hits[:n]]
+    usable = [h.text for h in hits if not is_fragment(h.text)][:n]
     rows = rng.sample(range(index.n), min(n, index.n))
     rand = [index.sql("SELECT text FROM paragraphs WHERE row = ?", (r,))[0][0] for r in rows]
-    return top, rand
+    return top, usable, rand
 
 
 def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) -> tuple[dict, object]:
@@ -137,19 +149,25 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
     started = time.perf_counter()
     outline = compose(index, templates, name, topic, USER_ORG, USER_YEAR)
     seconds = time.perf_counter() - started
-    asked = [s for s in all_sections(outline.sections) if s.paragraphs or not s.subsections]
+    # a template section counts once: filled if it or the （一）（二） sub-sections made for it from
+    # precedent sub-headings (heading_source set) have paragraphs
+    asked = [s for s in all_sections(outline.sections) if getattr(s, "heading_source", None) is None
+             and (s.paragraphs or not s.subsections or _generated(s))]
     chosen = chosen_paragraphs(outline)
     everything = every_paragraph(outline)
     ids = [p.source.para_id for p in everything if p.source]
-    top, rand = peers(index, topic, max(1, len(chosen)), rng)
+    top, usable, rand = peers(index, topic, max(1, len(chosen)), rng)
     covered, headings = heading_coverage(doc, outline)
     row = {
         "file": path.name, "doctype": doc.doctype, "template": name, "topic": topic,
-        "sections_filled": sum(bool(s.paragraphs) for s in asked), "sections": len(asked),
+        "sections_filled": sum(bool(s.paragraphs) or any(x.paragraphs for x in _generated(s)) for s in asked),
+        "sections": len(asked),
+        "gaps": sum(1 for s in all_sections(outline.sections) if getattr(s, "gap", "")),
         "paragraphs": len(chosen), "alternatives": sum(len(g) for s in all_sections(outline.sections)
                                                        for g in s.alternatives),
         "topic_cos": cosine_to_topic(index.embedder, topic, [p.precedent for p in chosen]),
         "topic_cos_top_hits": cosine_to_topic(index.embedder, topic, top),
+        "topic_cos_top_usable_hits": cosine_to_topic(index.embedder, topic, usable),
         "topic_cos_random": cosine_to_topic(index.embedder, topic, rand),
         "headings_covered": covered, "headings": headings,
         "reused_twice": len(ids) - len(set(ids)),
@@ -157,9 +175,65 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "unmarked_digits": sum(len(unmarked_digits(p.text, USER_YEAR)) for p in everything),
         "marks": sum(len(p.review) for p in chosen),
         "same_doctype": sum(1 for p in chosen if _doctype(index, p.source.doc_id) == doc.doctype),
+        "still_naming": sum(still_naming(index, p, topic) for p in chosen),
+        "subheadings": sum(1 for s in all_sections(outline.sections) if s.level == 2),
+        "consecutive": consecutive(outline),
         "seconds": seconds,
     }
     return row, outline
+
+
+def _generated(section) -> list:
+    return [x for x in section.subsections if getattr(x, "heading_source", None) is not None]
+
+
+_TOPIC_CACHE: dict[str, object] = {}
+
+
+def precedent_topic_of(index, doc_id: str):
+    if doc_id not in _TOPIC_CACHE:
+        title, org, doc = index.sql("SELECT title, org, id FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))[0]
+        texts = [r[0] for r in index.sql("SELECT text FROM paragraphs WHERE doc = ?", (doc,))]
+        _TOPIC_CACHE[doc_id] = topics.precedent_topic(title or "", source_org(title or "", org), texts)
+    return _TOPIC_CACHE[doc_id]
+
+
+def still_naming(index, paragraph, topic: str) -> bool:
+    return topics.still_names(paragraph.text, precedent_topic_of(index, paragraph.source.doc_id),
+                              topics.user_topic(topic))
+
+
+def consecutive(outline) -> int:
+    """Chosen paragraphs that directly follow the previous one of their section in the same precedent."""
+    n = 0
+    for section in all_sections(outline.sections):
+        refs = [p.source for p in section.paragraphs if p.source]
+        for a, b in zip(refs, refs[1:]):
+            (da, ia), (db, ib) = a.para_id.rsplit("#", 1), b.para_id.rsplit("#", 1)
+            n += da == db and int(ib) == int(ia) + 1
+    return n
+
+
+def held_out_adaptation(files: list[Path]) -> dict:
+    """Each held-out document's own body paragraphs reused for the next held-out document's topic:
+    share still naming their own topic/campaigns as slot filling alone leaves them, and adapted."""
+    docs = [parse_file(p)[0] for p in files]
+    out = {}
+    for half, picked in (("tune", docs[0::2]), ("test", docs[1::2])):
+        before = after = total = 0
+        for i, doc in enumerate(picked):
+            other = picked[(i + 1) % len(picked)]
+            user = topics.user_topic(topic_of(other.title, source_org(other.title, other.org)))
+            org = source_org(doc.title, doc.org)
+            own = topics.precedent_topic(doc.title, org, [p.text for p in doc.body])
+            for p in doc.body:
+                raw, _ = fill_slots(p.text, org, None, USER_ORG, USER_YEAR)
+                adapted, _ = fill_slots(topics.adapt_topic(p.text, own, user)[0], org, None, USER_ORG, USER_YEAR)
+                before += topics.still_names(raw, own, user)
+                after += topics.still_names(adapted, own, user)
+                total += 1
+        out[half] = {"paragraphs": total, "naming_before": before / max(1, total), "naming_after": after / max(1, total)}
+    return out
 
 
 def _doctype(index, doc_id: str) -> str | None:
@@ -190,12 +264,19 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "sections_filled": sum(r["sections_filled"] for r in rows), "sections": sum(r["sections"] for r in rows),
         "mean_topic_cos": mean(cos),
         "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
+        "mean_topic_cos_top_usable_hits": mean(c for r in rows for c in r["topic_cos_top_usable_hits"]),
         "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
         "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),
         "reused_twice": sum(r["reused_twice"] for r in rows),
         "without_source": sum(r["without_source"] for r in rows),
         "unmarked_digits": sum(r["unmarked_digits"] for r in rows),
         "same_doctype_share": sum(r["same_doctype"] for r in rows) / max(1, sum(r["paragraphs"] for r in rows)),
+        "still_naming_precedent_topic_share": {
+            half: sum(r["still_naming"] for r in part) / max(1, sum(r["paragraphs"] for r in part))
+            for half, part in (("all", rows), ("tune", rows[0::2]), ("test", rows[1::2]))},
+        "subheadings": sum(r["subheadings"] for r in rows),
+        "sections_with_gap_note": sum(r.get("gaps", 0) for r in rows),
+        "consecutive_paragraphs": sum(r["consecutive"] for r in rows),
         "compose_seconds_median": statistics.median(r["seconds"] for r in rows),
         "compose_seconds_max": max(r["seconds"] for r in rows),
         "first_compose_seconds_incl_model_load": warmup,
@@ -218,9 +299,12 @@ def print_samples(outlines: list, n: int = 10) -> None:
 
 
 def main() -> None:
+    global INDEX
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "compose_bench.json")
+    parser.add_argument("--index", type=Path, default=INDEX, help="index folder (built or updated incrementally)")
     args = parser.parse_args()
+    INDEX = args.index
     index_seconds = build_index()
     index = open_index(INDEX)
     templates = load_templates(None)
@@ -233,6 +317,7 @@ def main() -> None:
     rows = [r for r, _ in results]
     print_table(rows)
     total = summary(rows, warmup, index_seconds)
+    total["held_out_adaptation"] = held_out_adaptation(held_out_files())
     print("\n" + json.dumps(total, ensure_ascii=False, indent=2))
     print_samples([o for _, o in results])
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -80,10 +80,16 @@ def test_sections_follow_template_order(outlines, templates, name, template_name
     assert [s.heading for s in outline.sections] == [t.heading.format(topic=outline.topic) for t in template.sections]
     for section, spec in zip(outline.sections, template.sections):
         assert section.roles == spec.roles and section.level == 1
-        assert [s.heading for s in section.subsections] == [s.heading for s in spec.subsections]
-        assert len(section.paragraphs) <= spec.paragraphs
-        assert len(section.alternatives) == len(section.paragraphs)
-        assert all(len(alts) <= 3 for alts in section.alternatives)
+        if spec.subheadings and section.subsections:  # （一）（二） headed by precedent sub-headings
+            assert len(section.subsections) <= spec.subheadings and not section.paragraphs
+            assert all(s.heading_source and s.level == 2 and s.heading for s in section.subsections)
+            assert sum(len(s.paragraphs) for s in section.subsections) <= max(spec.paragraphs, spec.subheadings)
+        else:
+            assert [s.heading for s in section.subsections] == [s.heading for s in spec.subsections]
+            assert len(section.paragraphs) <= max(spec.paragraphs, spec.subheadings)
+        for s in (section, *section.subsections):
+            assert len(s.alternatives) == len(s.paragraphs)
+            assert all(len(alts) <= 3 for alts in s.alternatives)
 
 
 @pytest.mark.parametrize("name", ["工作总结", "实施方案", "请示"])
@@ -114,6 +120,8 @@ def test_every_reused_paragraph_has_a_source(index, outlines, templates, name):
         else:
             doc_id, idx = p.source.para_id.rsplit("#", 1)
             assert p.source.doc_id == doc_id and p.source.title and Path(p.source.source).exists()
+            assert p.source.relpath and not Path(p.source.relpath).is_absolute()
+            assert (CORPUS / p.source.relpath).resolve() == Path(p.source.source).resolve()
             stored = index.sql("SELECT p.text FROM paragraphs p JOIN documents d ON d.id = p.doc "
                                "WHERE d.doc_id = ? AND p.idx = ?", (doc_id, int(idx)))
             assert stored and p.precedent
@@ -136,7 +144,7 @@ def test_no_unmarked_source_numbers(outlines, name):
 
 def test_same_doctype_is_preferred(index, outlines):
     outline = outlines["工作总结"]
-    chosen = [p for s in outline.sections for p in s.paragraphs] + [p for p in outline.opening if p.source]
+    chosen = [p for p in drafts(outline, alternatives=False) if p.source]
     from_summaries = [p for p in chosen if doctype_of(index, p.source.doc_id) == "总结"]
     assert chosen and len(from_summaries) * 2 > len(chosen)
     assert doctype_of(index, outline.opening[0].source.doc_id) == "总结"
@@ -144,7 +152,7 @@ def test_same_doctype_is_preferred(index, outlines):
 
 @pytest.mark.parametrize("name", ["工作总结", "实施方案"])
 def test_outlines_draw_on_several_documents(outlines, name):
-    docs = [p.source.doc_id for s in outlines[name].sections for p in s.paragraphs]
+    docs = [p.source.doc_id for p in drafts(outlines[name], alternatives=False) if p.source]
     assert len(docs) >= 4 and len(set(docs)) >= 2
 
 
@@ -168,7 +176,8 @@ def test_summary_outline_reads_like_a_summary(outlines):
     assert outline.doctype == "工作总结" and outline.date == dt.date.today().isoformat()
     assert outline.keywords == ("优质服务",)
     assert outline.opening[-1].text.endswith("如下：")
-    assert outline.sections[0].paragraphs, "主要做法和成效 is filled from the seed summaries"
+    first = outline.sections[0]
+    assert first.subsections and all(s.paragraphs for s in first.subsections), "主要做法和成效 has （一）（二）"
 
 
 def test_alias_names_the_document(outlines):
@@ -188,6 +197,7 @@ def test_empty_section_is_kept(index, templates, tmp_path):
     assert [s.heading for s in outline.sections] == ["有", "无"]
     assert outline.sections[0].paragraphs and outline.sections[0].alternatives == ((),)
     assert outline.sections[1].paragraphs == () and outline.sections[1].alternatives == ()
+    assert outline.sections[1].gap and not outline.sections[0].gap
 
 
 def test_unknown_doctype(index, templates):
@@ -234,3 +244,38 @@ def test_compose_cli_errors_are_one_line(index, tmp_path, capsys):
     assert "不支持的输出格式" in capsys.readouterr().err
     assert main(["compose", "--doctype", "通知", "--topic", "x", "--index", str(tmp_path / "none")]) == 1
     assert "还没有索引" in capsys.readouterr().err
+
+
+def test_reused_text_is_about_the_users_topic(index, outlines):
+    """No reused paragraph (alternatives included) still names its precedent's own topic or campaigns."""
+    from assistant.compose.precedents import Precedents
+    from assistant.compose.topics import still_names, user_topic
+
+    precedents = Precedents(index)
+    for outline in outlines.values():
+        for p in drafts(outline):
+            if p.source:
+                hit = Hit(doc_id=p.source.doc_id, para_id=p.source.para_id, score=0, title=p.source.title,
+                          heading_path=(), role="", text=p.precedent, original="", source=p.source.source)
+                assert not still_names(p.text, precedents.info(hit).topic, user_topic(outline.topic)), p.text
+    texts = " ".join(p.text for p in drafts(outlines["工作总结"]))
+    assert "软环境建设" not in MARK_RE.sub("", texts) and "整顿年" not in MARK_RE.sub("", texts)
+
+
+def test_sub_headings_come_from_precedents_and_are_adapted(outlines):
+    subs = [s for s in outlines["工作总结"].sections[0].subsections]
+    assert len(subs) >= 2 and len({s.heading for s in subs}) == len(subs)
+    for s in subs:
+        assert s.heading_source.title and s.heading_source.heading_path
+        assert unmarked_digits(s.heading, YEAR) == [] and not s.heading.startswith(("（", "一、"))
+
+
+def test_a_thin_section_says_so_with_guidance(index, templates, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        "doctype: 测试\ntitle: 关于{topic}\nsections:\n  - heading: 问题\n    roles: [存在问题]\n    paragraphs: 6\n"
+        "    guidance: [写两三条主要问题, 问题与措施对应]\n", encoding="utf-8")
+    outline = compose(index, load_templates(tmp_path), "测试", "卫生系统行风建设", ORG, YEAR, alternatives=0)
+    section = outline.sections[0]
+    assert len(section.paragraphs) < 6 and section.gap and section.guidance == ("写两三条主要问题", "问题与措施对应")
+    ids = [p.source.para_id for p in (*section.paragraphs, *section.near_misses)]
+    assert len(ids) == len(set(ids))  # a near miss is never also in the text

@@ -11,7 +11,7 @@ from assistant.ingest.meta import org_from_title
 MIN_CHARS = 20
 _ENUMERATOR = re.compile(
     r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、是要]|\d{1,2}[、.．](?!\d)"
-    r"|第[一二三四五六七八九十]{1,3}[，、,]|首先[，,]|其次[，,]|再次[，,]|最后[，,])\s*")
+    r"|第[一二三四五六七八九十]{1,3}[，、,]|第[一二三四五六七八九十百零〇]{1,6}条\s|首先[，,]|其次[，,]|再次[，,]|最后[，,])\s*")
 _LIST_INTRO = re.compile(r"(如下|以下[^。；]{0,8})[：:。]?\s*$")
 _TRANSITION = re.compile(r"(如下|本方案|本意见|本通知|本报告|本办法)[：:。]?\s*$|(现将|现就|现提出|特制定|现制定)[^。]*[：:。]\s*$")
 _ADDRESSEE = re.compile(r"^各[^。：:；]{0,80}(人民政府|政府|机构|部门|单位|（局）|局|委|办|厅|院|公司|集团|学校|兵团)[：:](?=.{20})")
@@ -32,7 +32,7 @@ def is_fragment(text: str, opening: bool = False) -> bool:
 
 
 def strip_enumerator(text: str) -> str:
-    """Drop a leading 一是 / （三） / 1、 / 首先， — the paragraph's place in the draft differs."""
+    """Drop a leading 一是 / （三） / 1、 / 首先， / a law's 第三十七条 — the paragraph's place in the draft differs."""
     return _ENUMERATOR.sub("", text, count=1).strip()
 
 

@@ -158,14 +158,22 @@ def _anonymous(text: str, ctx: Context) -> Iterable[Edit]:
 
 
 def _levels(text: str, ctx: Context) -> Iterable[Edit]:
-    """Jurisdiction words follow the user's level: 全市/我市/市委/市政府 → 全县/我县/县委/县政府."""
+    """Jurisdiction words follow the user's level: 全市/我市/市委/市政府 → 全县/我县/县委/县政府;
+    from two or more levels above (全省 in a county's draft) they are marked instead."""
     src, user = ctx.source_level, ctx.user_level
     if not src or not user or src == user:
         return
     pattern = (rf"(?<![城超都股上门夜楼菜集街郡州社小景园山辖郊片校矿库灾特新老地省])"
                rf"(?:(?P<pre>全|我|本){src}(?![场民长])|{src}(?P<post>委(?!托)|政府|人民政府|人大|政协|纪委|直属|直|属|级|域))")
+    far = _RANK.get(src, 0) - _RANK.get(user, 0) >= 2  # a province's 全省 is no county's 全县: marked
     for m in re.finditer(pattern, text):
-        yield m.start(), m.end(), (m.group("pre") or "") + user + (m.group("post") or ""), None
+        if far:
+            yield (m.start(), m.end(), *mark(m.group(), "辖区"))
+        else:
+            yield m.start(), m.end(), (m.group("pre") or "") + user + (m.group("post") or ""), None
+
+
+_RANK = {"省": 4, "市": 3, "州": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1}
 
 
 # ---- years and dates ----------------------------------------------------------------------

@@ -26,7 +26,8 @@ MAX_PARAGRAPHS = 20
 MAX_DEPTH = 3
 _TOP_KEYS = {"doctype", "aliases", "match_doctypes", "title", "addressee", "description", "opening", "sections",
              "closing"}
-_SECTION_KEYS = {"heading", "roles", "paragraphs", "query", "subsections"}
+_SECTION_KEYS = {"heading", "roles", "paragraphs", "query", "subsections", "subheadings", "guidance"}
+MAX_SUBHEADINGS = 9
 _PART_KEYS = {"roles", "paragraphs", "query", "lead", "text"}
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class SectionSpec:
     paragraphs: int
     query: tuple[str, ...] = ()
     subsections: tuple["SectionSpec", ...] = ()
+    subheadings: int = 0  # （一）（二）… sub-sections headed by precedent sub-headings; paragraphs = per sub-section
+    guidance: tuple[str, ...] = ()  # what the section usually contains (shown when the corpus falls short)
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,18 @@ class _Checker:
         if paragraphs and not roles:
             self.error(f"{field}.roles", "不能为空：需要检索段落的小节必须指定角色")
         heading = self.pattern(self.text(data, "heading", field, required=True), f"{field}.heading", HEADING_FIELDS)
+        subheadings = self.count(data.get("subheadings"), f"{field}.subheadings", 0, MAX_SUBHEADINGS)
+        if subheadings and children:
+            self.error(f"{field}.subheadings", "不能与 subsections 同时使用")
+            subheadings = 0
+        guidance = data.get("guidance")
+        if guidance is not None and not (isinstance(guidance, list) and all(isinstance(g, str) and g.strip()
+                                                                           for g in guidance)):
+            self.error(f"{field}.guidance", "应为文字列表（每条一句写作提示）")
+            guidance = None
         return SectionSpec(heading, roles or _union(c.roles for c in children), paragraphs,
-                           self.words(data.get("query"), f"{field}.query"), children)
+                           self.words(data.get("query"), f"{field}.query"), children, subheadings,
+                           tuple(g.strip() for g in guidance or ()))
 
     def part(self, data: Any, field: str) -> Part:
         if data is None:
@@ -226,11 +239,11 @@ class _Checker:
             return ()
         return tuple(str(v).strip() for v in value)
 
-    def count(self, value: Any, field: str, default: int) -> int:
+    def count(self, value: Any, field: str, default: int, most: int = MAX_PARAGRAPHS) -> int:
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARAGRAPHS:
-            self.error(field, f"应为 0 到 {MAX_PARAGRAPHS} 之间的整数，收到 {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+            self.error(field, f"应为 0 到 {most} 之间的整数，收到 {value!r}")
             return default
         return value
 

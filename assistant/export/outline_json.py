@@ -23,11 +23,12 @@ _LABELS = {
     "paragraphs": "段落", "alternatives": "备选段落", "subsections": "下级章节", "level": "层级",
     "text": "段落正文", "source": "来源", "precedent": "原文段落", "review": "待核实项",
     "score": "得分", "doc_id": "文档编号", "para_id": "段落编号", "heading_path": "所在章节",
-    "relpath": "相对路径", "doc_number": "文号",
+    "relpath": "相对路径", "doc_number": "文号", "heading_source": "小标题来源", "gap": "缺口说明",
+    "guidance": "写作提示", "near_misses": "相近段落",
 }
 _LABELS.update({"frame": "版头版记", "copy_no": "份号", "secrecy": "密级和保密期限", "urgency": "紧急程度",
                 "issuer": "发文机关标志", "signer": "签发人", "attachments": "附件说明", "cc": "抄送机关",
-                "printed_by": "印发机关", "printed_on": "印发日期", "sealed": "加盖印章"})
+                "printed_by": "印发机关", "printed_on": "印发日期", "sealed": "加盖印章", "letter": "信函格式"})
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", list: "列表", dict: "对象"}
 
 
@@ -86,12 +87,13 @@ def outline_from_dict(d: Any) -> Outline:
 def _frame(d: Any, where: str) -> Frame:
     """版头/版记 fields; every one optional (an outline saved before they existed has none)."""
     _check_type(d, dict, where)
-    sealed = d.get("sealed", True)
-    if not isinstance(sealed, bool):
-        raise OutlineFormatError(f"大纲数据字段类型错误：应为 true 或 false，实际是 {type(sealed).__name__}{_at(where + '.sealed')}")
+    sealed, letter = d.get("sealed", True), d.get("letter", False)
+    for key, value in (("sealed", sealed), ("letter", letter)):
+        if not isinstance(value, bool):
+            raise OutlineFormatError(f"大纲数据字段类型错误：应为 true 或 false，实际是 {type(value).__name__}{_at(where + '.' + key)}")
     names = ("copy_no", "secrecy", "urgency", "issuer", "doc_number", "signer", "cc", "printed_by", "printed_on")
     return Frame(**{k: _field(d, k, str, where, default="") for k in names},
-                 attachments=_strings(d, "attachments", where, default=()), sealed=sealed)
+                 attachments=_strings(d, "attachments", where, default=()), sealed=sealed, letter=letter)
 
 
 def _section(d: Any, where: str) -> Section:
@@ -105,6 +107,11 @@ def _section(d: Any, where: str) -> Section:
                            for i, alt in enumerate(alternatives)),
         subsections=_items(d, "subsections", where, _section, default=()),
         level=_field(d, "level", int, where, default=1),
+        heading_source=None if d.get("heading_source") is None
+        else _source(d["heading_source"], f"{where}.heading_source"),
+        gap=_field(d, "gap", str, where, default=""),
+        guidance=_strings(d, "guidance", where, default=()),
+        near_misses=_items(d, "near_misses", where, _paragraph, default=()),
     )
 
 
