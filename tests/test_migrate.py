@@ -266,3 +266,6 @@ def test_index_written_by_an_earlier_release_opens(fixture, tmp_path):
     assert migrate.generation_version(index_dir / "gen-000001") == version  # the old generation is kept as it was
     report = migrate.rebuild_from_stored(index_dir, settings)
     assert report.embedded == 0 and report.documents == 2
+    rebuilt = open_index(index_dir, settings)  # today's build code from the same documents: the same ranking
+    for query in ("压实安全生产责任", "医德医风 下一步打算", "隐患排查"):
+        assert [h.para_id for h in rebuilt.search(query, k=5)] == [h.para_id for h in index.search(query, k=5)]
