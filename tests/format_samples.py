@@ -139,8 +139,13 @@ def cjk_font_path() -> str:
     raise RuntimeError("no CJK font (apt-get install fonts-noto-cjk)")
 
 
-def render_page(dpi: int = 300, seal: bool = True):
-    """A4 page of the 公文 as an RGB Pillow image: red 版头 and rule, black text, red seal over the date."""
+def render_page(dpi: int = 300, seal: bool = True, issuer: str = ISSUER, doc_number: str = DOC_NUMBER,
+                lines: list[str] | None = None, seal_text: str = SEAL_TEXT, seal_shift: float = 0.0):
+    """A4 page of a 公文 as an RGB Pillow image: red 版头 and rule, black text, red seal over the date.
+
+    `lines`: title, 主送, body paragraphs…, 署名, 日期 (default LINES); `seal_shift` moves the seal
+    sideways by that many seal radii."""
+    lines = lines or LINES
     from PIL import Image, ImageDraw, ImageFont
 
     mm = dpi / 25.4
@@ -152,23 +157,22 @@ def render_page(dpi: int = 300, seal: bool = True):
     head = ImageFont.truetype(font_path, int(13 * mm))
     left, right = int(27 * mm), width - int(26 * mm)
     y = int(35 * mm)
-    _centre(draw, ISSUER, head, width, y, fill=(220, 20, 20))
+    _centre(draw, issuer, head, width, y, fill=(220, 20, 20))
     y += int(22 * mm)
-    _centre(draw, DOC_NUMBER, body, width, y)
+    _centre(draw, doc_number, body, width, y)
     y += int(10 * mm)
     draw.rectangle([left, y, right, y + max(2, int(0.6 * mm))], fill=(220, 20, 20))
     y += int(12 * mm)
     line_height = int(9.5 * mm)
     char = int(5.6 * mm)
-    per_line = (right - left) // char
     signature_y = 0
-    for n, line in enumerate(LINES):
+    for n, line in enumerate(lines):
         if n == 0:
             _centre(draw, line, body, width, y)
             y += line_height + int(4 * mm)
             continue
-        if line in (LINES[-2], LINES[-1]):
-            y += line_height if line == LINES[-2] else 0
+        if n >= len(lines) - 2:
+            y += line_height if n == len(lines) - 2 else 0
             x = right - char * (len(line) + 4)
             signature_y = signature_y or y
             draw.text((x, y), line, font=body, fill="black")
@@ -178,13 +182,18 @@ def render_page(dpi: int = 300, seal: bool = True):
         rest = line
         first = True
         while rest:
-            room = per_line - (indent if first else 0)
-            chunk, rest = rest[:room], rest[room:]
+            room = (right - left) - (indent * char if first else 0)
+            take = 1
+            while take < len(rest) and draw.textlength(rest[:take + 1], font=body) <= room:
+                take += 1  # fill the line by width, as a typesetter does (digits are narrower)
+            chunk, rest = rest[:take], rest[take:]
             draw.text((left + (indent * char if first else 0), y), chunk, font=body, fill="black")
             y += line_height
             first = False
     if seal:
-        _stamp(page, right - int(4 * char) - int(21 * mm), signature_y + line_height // 2, int(21 * mm), font_path)
+        radius = int(21 * mm)
+        _stamp(page, right - int(4 * char) - radius + int(seal_shift * radius), signature_y + line_height // 2, radius,
+               font_path, seal_text)
     return page
 
 
@@ -193,7 +202,7 @@ def _centre(draw, text, font, width, y, fill="black") -> None:
     draw.text(((width - (box[2] - box[0])) // 2, y), text, font=font, fill=fill)
 
 
-def _stamp(page, cx: int, cy: int, radius: int, font_path: str) -> None:
+def _stamp(page, cx: int, cy: int, radius: int, font_path: str, seal_text: str = SEAL_TEXT) -> None:
     """A red round seal (ring, star, ring text) multiplied onto the page: text under it shows through."""
     from PIL import Image, ImageChops, ImageDraw, ImageFont
 
@@ -208,7 +217,7 @@ def _stamp(page, cx: int, cy: int, radius: int, font_path: str) -> None:
             for k in range(10)]
     draw.polygon(star, fill=red)
     font = ImageFont.truetype(font_path, int(radius * 0.28))
-    text = SEAL_TEXT[:-5]
+    text = seal_text[:-5]
     span = 220
     for k, ch in enumerate(text):
         angle = -90 - span / 2 + span * (k + 0.5) / len(text)

@@ -26,7 +26,7 @@ from assistant.ingest.seal import suppress_seals
 from assistant.models import ReadError
 
 _ENGINE = None
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # bump when the engine settings change the text
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ def engine():
     if _ENGINE is None:
         from rapidocr import RapidOCR
 
-        _ENGINE = RapidOCR(params={"Global.log_level": "error"})
+        # No text-line angle classifier: scanned pages are upright, and it turned whole lines of a
+        # clean page upside down (a title read as "有关", confidence 0.60); without it 12 % faster.
+        _ENGINE = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
     return _ENGINE
 
 
