@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     frame.add_argument("--printed-by", default="", help="印发机关，如“某县卫生健康局办公室”")
     frame.add_argument("--printed-on", default="", help="印发日期 YYYY-MM-DD")
     frame.add_argument("--no-seal", action="store_true", help="不加盖印章的署名版式（GB/T 9704-2012 7.3.5.2）")
+    frame.add_argument("--letter", action="store_true", help="信函格式（GB/T 9704-2012 10.1）：发文机关标志距上页边 30 mm、红色双线")
     _index_arg(compose)
     compose.set_defaults(func=cmd_compose)
 
@@ -476,7 +477,8 @@ def _with_frame(outline, args: argparse.Namespace):
 
     frame = Frame(copy_no=args.copy_no, secrecy=args.secrecy, urgency=args.urgency, issuer=args.issuer,
                   doc_number=args.doc_number, signer=args.signer, attachments=tuple(args.attachment),
-                  cc=args.cc, printed_by=args.printed_by, printed_on=args.printed_on, sealed=not args.no_seal)
+                  cc=args.cc, printed_by=args.printed_by, printed_on=args.printed_on, sealed=not args.no_seal,
+                  letter=args.letter)
     return dataclasses.replace(outline, frame=frame)
 
 

@@ -166,7 +166,7 @@ class Frame:
     copy_no 份号 · secrecy 密级和保密期限 (秘密★1年) · urgency 紧急程度 (特急/加急) · issuer 发文机关标志
     (某县卫生健康局文件) · doc_number 发文字号 · signer 签发人 (上行文) · attachments 附件名称 ·
     cc 抄送机关 · printed_by 印发机关 · printed_on 印发日期 (YYYY-MM-DD) · sealed: 署名 and 成文日期 in
-    the layout for a sealed document (7.3.5.1) or without seal (7.3.5.2)."""
+    the layout for a sealed document (7.3.5.1) or without seal (7.3.5.2) · letter: 信函格式 (10.1)."""
 
     copy_no: str = ""
     secrecy: str = ""
@@ -179,6 +179,7 @@ class Frame:
     printed_by: str = ""
     printed_on: str = ""
     sealed: bool = True
+    letter: bool = False  # 信函格式 (GB/T 9704-2012 10.1) instead of the 文件格式 版头
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,13 @@ def test_findings_html_escapes_and_links():
 def test_frame_form_round_trip_through_the_draft():
     d = draft()
     values = checks.frame_form_values(d)
-    assert values[checks.FRAME_TEXT_FIELDS.index("issuer")] == "某县卫生健康局文件" and values[-1] is True
+    assert values[checks.FRAME_TEXT_FIELDS.index("issuer")] == "某县卫生健康局文件" and values[-2:] == [True, False]
     values[checks.FRAME_TEXT_FIELDS.index("attachments")] = "甲表\n乙表\n"
-    values[-1] = False
+    values[-2:] = [False, True]
     d["meta"]["frame"] = checks.frame_from_form(values)
     frame = drafts.draft_to_outline(d).frame
-    assert frame.attachments == ("甲表", "乙表") and frame.sealed is False and frame.doc_number == "某县卫发〔2026〕7号"
+    assert frame.attachments == ("甲表", "乙表") and frame.doc_number == "某县卫发〔2026〕7号"
+    assert (frame.sealed, frame.letter) == (False, True)
     assert drafts.draft_to_outline(drafts.empty_draft("标题")).frame == Frame()
 
 

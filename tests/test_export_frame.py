@@ -191,3 +191,34 @@ def test_rendered_through_libreoffice_red_masthead_on_page_one(tmp_path):
     rows = red_rows(first)
     assert rows and max(rows) < height * 0.45  # the red 版头 (issuer and rule) in the top part of page 1
     assert red_rows(Image.open(pages[1]).convert("RGB")) == []
+
+
+LETTER = Frame(copy_no="1", issuer="某县卫生健康局", doc_number="某县卫函〔2026〕7号", cc="县纪委监委",
+               printed_by="不应出现的印发机关", printed_on="2026-03-18", letter=True)
+
+
+def test_letter_format_read_back(tmp_path):
+    """信函格式 (10.1): issuer 30 mm from the page top with a thick-thin red line 4 mm below, a thin-thick
+    line 20 mm above the page bottom, both 170 mm; 份号 left and 文号 right below the line; page 1 has
+    no page number; the 版记 has only 抄送, without lines."""
+    path = tmp_path / "函.docx"
+    write_docx(outline(LETTER, "函"), path, sources="none")
+    document = Document(str(path))
+    body = document.paragraphs
+    issuer, bottom = body[0], body[1]
+    top_frame, bottom_frame = (p._p.pPr.find(qn("w:framePr")) for p in (issuer, bottom))
+    assert top_frame.get(qn("w:vAnchor")) == "page" and int(top_frame.get(qn("w:y"))) == round(30 / 25.4 * 72 * 20)
+    assert int(bottom_frame.get(qn("w:y"))) == round((297 - 20) / 25.4 * 72 * 20)
+    assert int(top_frame.get(qn("w:w"))) == round(170 / 25.4 * 72 * 20)
+    line = issuer._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert (line.get(qn("w:val")), line.get(qn("w:color"))) == ("thickThinSmallGap", "FF0000")
+    assert bottom._p.pPr.find(qn("w:pBdr")).find(qn("w:top")).get(qn("w:val")) == "thinThickSmallGap"
+    assert str(issuer.runs[0].font.color.rgb) == "FF0000"
+    assert body[2].text == "000001\t某县卫函〔2026〕7号"
+    section = document.sections[0]
+    assert section.different_first_page_header_footer and "PAGE" not in section.first_page_footer._element.xml
+    texts_ = [p.text for p in body if p.text.strip()]
+    assert texts_[-1] == "抄送：县纪委监委。" and not any("印发" in t for t in texts_)
+    assert document.paragraphs[-1]._p.pPr.find(qn("w:pBdr")) is None
+    assert check_layout(path) == []
+    assert outline_from_json(outline_to_json(outline(LETTER))) == outline(LETTER)

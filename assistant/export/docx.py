@@ -26,6 +26,7 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
 from assistant.export import docx_frame as frame_
+from assistant.export import docx_letter as letter
 from assistant.export import docx_xml as xml
 from assistant.export.layout import (Block, build_blocks, signature_indents, signature_texts,
                                      split_review)
@@ -61,7 +62,10 @@ def write_docx(outline: Outline, path: str | Path, sources: str = "appendix",
     blocks = build_blocks(outline, today)
     document = new_document(outline.title)
     frame = outline.frame
-    if frame_.has_masthead(frame):
+    if frame.letter:
+        letter.add_letter_head(document, frame, FONTS, BODY_PT, TEXT_WIDTH_PT, PAGE_MM, MARGINS_MM["top"])
+        letter.hide_first_page_number(document.sections[0])
+    elif frame_.has_masthead(frame):
         frame_.add_masthead(document, frame, FONTS, BODY_PT, LINE_PITCH_TWIPS / xml.TWIPS_PER_PT, TEXT_WIDTH_PT)
     for block in blocks:
         if block.kind not in ("org", "date"):

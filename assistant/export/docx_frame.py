@@ -132,9 +132,9 @@ def add_colophon(document, frame: Frame, font: str, body_pt: float, text_width_p
     ends on the text block's bottom edge; a thick line above the first and below the last, a
     thin one between."""
     rows = [r for r in ("cc", "printed") if (r == "cc" and frame.cc) or
-            (r == "printed" and (frame.printed_by or frame.printed_on))]
+            (r == "printed" and (frame.printed_by or frame.printed_on) and not frame.letter)]
     if not rows:
-        return
+        return  # 信函格式: only 抄送, without 印发机关, 印发日期 or lines (GB/T 9704 10.1)
     line_pt = body_pt * 1.5
     heights = [line_pt * (cc_lines(frame.cc, text_width_pt) if kind == "cc" else 1) for kind in rows]
     top = text_height_pt - sum(heights)
@@ -162,6 +162,8 @@ def add_colophon(document, frame: Frame, font: str, body_pt: float, text_width_p
         set_frame(paragraph, text_width_pt, top, height)
         top += height
         paragraphs.append(paragraph)
+    if frame.letter:
+        return
     set_border(paragraphs[0], "top", "000000", THICK, 0)
     if len(paragraphs) == 2:
         set_border(paragraphs[0], "bottom", "000000", THIN, 0)
@@ -212,7 +214,7 @@ def _line(document, text: str, font: str, size: float, align):
     return paragraph
 
 
-def set_border(paragraph, side: str, color: str, size_eighths: int, space_pt: int) -> None:
+def set_border(paragraph, side: str, color: str, size_eighths: int, space_pt: int, style: str = "single") -> None:
     """A single line on one side of a paragraph (w:pBdr), across the paragraph's full width."""
     ppr = paragraph._p.get_or_add_pPr()
     borders = ppr.find(qn("w:pBdr"))
@@ -227,7 +229,7 @@ def set_border(paragraph, side: str, color: str, size_eighths: int, space_pt: in
                                   "w:rPr", "w:sectPr", "w:pPrChange")
     order = ("top", "left", "bottom", "right", "between", "bar")
     element = OxmlElement(f"w:{side}")
-    for name, value in (("val", "single"), ("sz", str(size_eighths)), ("space", str(space_pt)), ("color", color)):
+    for name, value in (("val", style), ("sz", str(size_eighths)), ("space", str(space_pt)), ("color", color)):
         element.set(qn(f"w:{name}"), value)
     later = [borders.find(qn(f"w:{s}")) for s in order[order.index(side) + 1:]]
     later = [e for e in later if e is not None]

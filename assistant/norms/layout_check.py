@@ -210,7 +210,8 @@ def _order(paragraphs) -> list[Finding]:
     if issuer is not None and number is not None and number < issuer:
         out.append(_para("layout.masthead_order", ERROR, number, texts[number],
                          "发文字号应在发文机关标志之下（GB/T 9704-2012 7.2.5）"))
-    if issuer is not None and number is not None and not _has_red_rule(paragraphs[number]):
+    if issuer is not None and number is not None and not (_has_red_rule(paragraphs[number])
+                                                          or _has_red_rule(paragraphs[issuer])):  # 信函格式
         out.append(_para("layout.red_rule", ADVICE, number, texts[number],
                          "发文字号之下 4 mm 处应有与版心等宽的红色分隔线（GB/T 9704-2012 7.2.7）"))
     cc = next((i for i, t in enumerate(texts) if t.startswith("抄送")), None)
@@ -227,5 +228,6 @@ def _order(paragraphs) -> list[Finding]:
 def _has_red_rule(paragraph) -> bool:
     ppr = paragraph._p.pPr
     border = ppr.find(qn("w:pBdr")) if ppr is not None else None
-    bottom = border.find(qn("w:bottom")) if border is not None else None
-    return bottom is not None and bottom.get(qn("w:color"), "").upper() in ("FF0000", "E60000", "C00000")
+    lines = [border.find(qn(f"w:{side}")) for side in ("top", "bottom")] if border is not None else []
+    return any(line is not None and line.get(qn("w:color"), "").upper() in ("FF0000", "E60000", "C00000")
+               for line in lines)

@@ -18,9 +18,10 @@ from assistant.norms.document import CheckDocument, doctype_of
 
 FRAME_LABELS = {"copy_no": "份号", "secrecy": "密级和保密期限", "urgency": "紧急程度", "issuer": "发文机关标志",
                 "doc_number": "发文字号", "signer": "签发人", "attachments": "附件名称（每行一个）", "cc": "抄送机关",
-                "printed_by": "印发机关", "printed_on": "印发日期（YYYY-MM-DD）", "sealed": "加盖印章"}
+                "printed_by": "印发机关", "printed_on": "印发日期（YYYY-MM-DD）", "sealed": "加盖印章",
+                "letter": "信函格式"}
 TITLE, DOC_NUMBER = -1, -2  # block ids of the lines the draft holds outside its blocks
-FRAME_TEXT_FIELDS = tuple(f.name for f in fields(Frame) if f.name not in ("sealed",))
+FRAME_TEXT_FIELDS = tuple(f.name for f in fields(Frame) if f.name not in ("sealed", "letter"))
 
 
 def frame_to_meta(frame: Frame) -> dict:
@@ -36,21 +37,22 @@ def frame_from_meta(meta: dict) -> Frame:
     if isinstance(attachments, str):
         attachments = attachments.splitlines()
     return Frame(**texts, attachments=tuple(a.strip() for a in attachments if str(a).strip()),
-                 sealed=bool(data.get("sealed", True)))
+                 sealed=bool(data.get("sealed", True)), letter=bool(data.get("letter", False)))
 
 
 def frame_from_form(values: list) -> dict:
-    """The form's values (FRAME_TEXT_FIELDS order, then 加盖印章) as meta["frame"]."""
+    """The form's values (FRAME_TEXT_FIELDS order, then 加盖印章, 信函格式) as meta["frame"]."""
     data = {k: (v or "") for k, v in zip(FRAME_TEXT_FIELDS, values)}
     data["attachments"] = [a.strip() for a in str(data["attachments"]).splitlines() if a.strip()]
-    data["sealed"] = bool(values[len(FRAME_TEXT_FIELDS)]) if len(values) > len(FRAME_TEXT_FIELDS) else True
+    flags = list(values[len(FRAME_TEXT_FIELDS):]) + [True, False][len(values) - len(FRAME_TEXT_FIELDS):]
+    data["sealed"], data["letter"] = bool(flags[0]), bool(flags[1])
     return data
 
 
 def frame_form_values(draft: dict | None) -> list:
     frame = frame_from_meta((draft or {}).get("meta") or {})
     return [("\n".join(frame.attachments) if k == "attachments" else getattr(frame, k)) for k in FRAME_TEXT_FIELDS] \
-        + [frame.sealed]
+        + [frame.sealed, frame.letter]
 
 
 def _lines(draft: dict) -> list[tuple[str, int | None, int]]:

@@ -201,6 +201,8 @@ def build(service: Service, draft_state: gr.State) -> dict:
                                    interactive=True, elem_id=f"gw-frame-{k}") for k in checks.FRAME_TEXT_FIELDS]
         frame_inputs.append(gr.Checkbox(value=True, label="加盖印章（不勾选则按不加盖印章的署名版式）",
                                         interactive=True, elem_id="gw-frame-sealed"))
+        frame_inputs.append(gr.Checkbox(value=False, label="信函格式（GB/T 9704-2012 10.1：红色双线，首页不显示页码）",
+                                        interactive=True, elem_id="gw-frame-letter"))
     with gr.Accordion("检查结果", open=True):
         check_html = gr.HTML(elem_id="gw-check")
         ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
