@@ -249,3 +249,14 @@ def test_structure_of_a_text_whose_line_breaks_were_lost():
     assert rules(text, "结构") == []
     assert rules(text.replace("妥否，请批示。", ""), "结构") == ["struct.qingshi_ending"]
     assert rules(text.replace("2026年3月5日", ""), "结构") == ["struct.date_missing"]
+
+
+def test_period_range_hyphen_and_ordinals():
+    assert fix_text("做好工作.", check_text("做好工作.")) == "做好工作。"
+    assert fix_text("2021-2025年规划，3月5日-10日举办", check_text("2021-2025年规划，3月5日-10日举办")) \
+        == "2021—2025年规划，3月5日—10日举办"
+    assert fix_text("第一、加强领导；其次、落实责任", check_text("第一、加强领导；其次、落实责任")) \
+        == "第一，加强领导；其次，落实责任"
+    ok = ("依据 GB/T 9704-2012 和 2024-03-05 的通知，电话010-12345678，www.gov.cn，1.5亿元，1.加强领导，"
+          "第一、二季度，第一、第二批，图1.所示")
+    assert rules(ok, "标点") == []

@@ -14,6 +14,10 @@ _URL = re.compile(r"(?:https?://|www\.)[\w./?%&=:#~+\-]+|[\w.\-]+@[\w.\-]+|[A-Za
 PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("【", "】"), ("〔", "〕"))
 _DENG = re.compile(r"、(?=等(?![级同待于候价量额次距效值分比第]))")  # 、等级 is a list item
 _DOUBLE = re.compile(r"([，。、；：？！])\1+")
+_PERIOD = re.compile(r"(?<=[\u4e00-\u9fff）”》])\.(?![\d.A-Za-z])")  # 工作. → 工作。
+_RANGE_HYPHEN = re.compile(r"(?<![\d/A-Za-z. -])(\d{4})-(\d{4})(?=年)|(?<=\d日)-(?=\d{1,2}日)|(?<=\d月)-(?=\d{1,2}月)")
+_ORDINAL_DUNHAO = re.compile(r"(?<![\u4e00-\u9fff])(?:第[一二三四五六七八九十]{1,3}|其[一二三四五六七八九十]|首先|其次|再次|最后)(、)"
+                             r"(?![一二三四五六七八九十第次批届轮季期条款章节部类项名个])")
 _ELLIPSIS = re.compile(r"\.{3,}|。{3,}|…{3,}|(?<!…)…(?!…)|(?:⋯){1,}|…\.{1,}")
 
 
@@ -23,7 +27,8 @@ def check(doc: CheckDocument) -> list[Finding]:
     for i, text in enumerate(doc.paragraphs):
         continued = _quote_continues(doc.paragraphs[i + 1:i + 30])
         pairs, carried = _pairs(i, text, continued, carried)
-        found += _halfwidth(i, text) + pairs + _deng(i, text) + _doubled(i, text) + _ellipsis(i, text)
+        found += (_halfwidth(i, text) + pairs + _deng(i, text) + _doubled(i, text) + _ellipsis(i, text)
+                  + _period(i, text) + _range_hyphen(i, text) + _ordinal(i, text))
     return found
 
 
@@ -146,3 +151,28 @@ def _ellipsis(i: int, text: str) -> list[Finding]:
         out.append(finding("punct.ellipsis", CATEGORY, ERROR, i, text, m.start(), m.end(),
                            "省略号用两个“…”连成“……”（GB/T 15834-2011 4.11）", "……"))
     return out
+
+
+def _period(i: int, text: str) -> list[Finding]:
+    """A half-width full stop after Chinese text (工作.) is the 句号 “。” (GB/T 15834-2011 4.1)."""
+    skip = _masked(text)
+    return [finding("punct.halfwidth", CATEGORY, ERROR, i, text, m.start(), m.end(),
+                    "中文行文中的句号用“。”，不用半角“.”（GB/T 15834-2011 4.1）", "。")
+            for m in _PERIOD.finditer(text) if not any(s <= m.start() < e for s, e in skip)]
+
+
+def _range_hyphen(i: int, text: str) -> list[Finding]:
+    """Year and date ranges take 一字线 or 浪纹线, not the hyphen: 2021—2025年, 3月5日—10日 (4.13)."""
+    out = []
+    for m in _RANGE_HYPHEN.finditer(text):
+        pos = text.index("-", m.start(), m.end() + 1) if m.group(1) else m.start()
+        out.append(finding("punct.range_hyphen", CATEGORY, ERROR, i, text, pos, pos + 1,
+                           "标示时间、数值范围用一字线“—”或浪纹线“～”，不用短横线“-”（GB/T 15834-2011 4.13）", "—"))
+    return out
+
+
+def _ordinal(i: int, text: str) -> list[Finding]:
+    """第一、其次… as 序次语 are followed by a 逗号, not a 顿号 (GB/T 15834-2011 5.1.7)."""
+    return [finding("punct.ordinal_dunhao", CATEGORY, ERROR, i, text, m.start(1), m.end(1),
+                    "“第一”“其次”等序次语之后用逗号，不用顿号（GB/T 15834-2011 5.1.7）", "，")
+            for m in _ORDINAL_DUNHAO.finditer(text)]
