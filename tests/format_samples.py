@@ -125,6 +125,32 @@ def make_ofd(path: Path, lines: list[str] | None = None, shuffle_seed: int = 3) 
     return path
 
 
+def make_scanned_ofd(path: Path, image: bytes, fmt: str = "PNG") -> Path:
+    """A one-page OFD whose page is one ImageObject (a scanned OFD): the image in Res/, a MultiMedia in
+    DocumentRes.xml, no text objects."""
+    files = {
+        "OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {_NS} Version="1.0" DocType="OFD"><ofd:DocBody>'
+                   '<ofd:DocInfo><ofd:DocID>scan</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml'
+                   '</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
+        "Doc_0/Document.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {_NS}><ofd:CommonData>'
+                              '<ofd:MaxUnitID>9</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297'
+                              '</ofd:PhysicalBox></ofd:PageArea><ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>'
+                              '</ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
+                              '</ofd:Pages></ofd:Document>',
+        "Doc_0/DocumentRes.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res {_NS} BaseLoc="Res"><ofd:MultiMedias>'
+                                 f'<ofd:MultiMedia ID="5" Type="Image" Format="{fmt}"><ofd:MediaFile>page0.{fmt.lower()}'
+                                 '</ofd:MediaFile></ofd:MultiMedia></ofd:MultiMedias></ofd:Res>',
+        "Doc_0/Pages/Page_0/Content.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {_NS}><ofd:Content>'
+                                          '<ofd:Layer ID="2"><ofd:ImageObject ID="3" Boundary="0 0 210 297" '
+                                          'CTM="210 0 0 297 0 0" ResourceID="5"/></ofd:Layer></ofd:Content></ofd:Page>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        archive.writestr(f"Doc_0/Res/page0.{fmt.lower()}", image)
+    return path
+
+
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -91,6 +91,18 @@ def test_clean_300dpi_scan(pages):
 
 
 @needs_ocr
+def test_scanned_ofd_page_goes_to_ocr(pages):
+    ofd = fs.make_scanned_ofd(pages["root"] / "扫描件.ofd", pages["png"].read_bytes())
+    with options.using(options.ReadOptions(cache_dir=pages["cache"])):  # the same page image: from the cache
+        raw, = read_file(ofd)
+    assert raw.fmt == "ofd" and raw.warnings[0].startswith("已用 OCR 识别 1 页")
+    assert fs.char_accuracy(fs.source_text(with_header=True), raw.text) >= 0.97
+    with options.using(options.ReadOptions(ocr=False)):
+        with pytest.raises(ReadError, match="OCR"):
+            read_file(ofd)
+
+
+@needs_ocr
 def test_noisy_200dpi_image_only_pdf(pages):
     with options.using(options.ReadOptions(cache_dir=pages["cache"])):
         raw, = read_file(pages["pdf"])
