@@ -176,3 +176,19 @@ def test_bounds_page_count_and_pixels_refused_before_any_ocr(tmp_path):
         with pytest.raises(ReadError, match="超过上限 1 页"):
             read_file(many)
     assert time.perf_counter() - started < 30
+
+
+def test_photo_orientation_tag_is_applied_before_ocr():
+    from pathlib import Path
+
+    from PIL import Image
+
+    from assistant.ingest.read_image import open_image, to_rgb
+
+    photo = Image.new("RGB", (40, 20), "white")
+    exif = photo.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view"
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", exif=exif.tobytes())
+    path = Path("photo.jpg")
+    assert to_rgb(path, open_image(path, buffer.getvalue())).shape == (40, 20, 3)

@@ -51,14 +51,15 @@ def open_image(path: Path, data: bytes):
 
 
 def to_rgb(path: Path, image) -> np.ndarray:
-    """Decoded RGB pixels (alpha composited on white); ReadError for a truncated or broken image."""
-    from PIL import Image
+    """Decoded RGB pixels (upright by EXIF, alpha on white); ReadError for a truncated or broken image."""
+    from PIL import Image, ImageOps
 
     from assistant.ingest.ocr import check_pixels
 
     check_pixels(path, *image.size)
     try:
         image.load()
+        image = ImageOps.exif_transpose(image)  # phone photos: the orientation tag says which way is up
         if image.mode in ("RGBA", "LA", "P"):
             rgba = image.convert("RGBA")
             page = Image.new("RGB", rgba.size, (255, 255, 255))

@@ -88,7 +88,7 @@ def ocr_image_pages(path: Path, data: bytes, pages: list[str], blank: list[int])
         pdf.close()
     filled = list(pages)
     for i, text in zip(scanned, result.pages):
-        filled[i] = text
+        filled[i] = clean_page_text(text)  # page numbers (- 1 -, 第 1 页) off the scanned page too
     return filled, list(result.warnings)
 
 
