@@ -170,3 +170,33 @@ def test_index_that_cannot_be_opened_gives_a_clear_message(tmp_path, seed_dir):
     with pytest.raises(UserError, match="重建"):
         service.search("医德医风")
     assert service.documents() == [] and service.facets()["doctype"] == []
+
+
+def test_gaps_guidance_and_precedent_sub_headings_in_the_editor(tmp_path):
+    """A thin section shows its gap note, guidance and near misses; only a kept near miss is exported."""
+    from dataclasses import replace
+
+    from assistant.export import to_markdown
+
+    near = DraftParagraph(text="相近段落<b>甲</b>。", source=SRC, precedent="相近段落甲。")
+    sub_src = replace(SRC, heading_path=("一、主要做法", "优化就医环境"))
+    base = outline()
+    sections = (base.sections[0],
+                replace(base.sections[1], gap="范文库中没有与主题相符的此类段落，请按写作提示撰写。",
+                        guidance=("写两三条主要问题", "问题与措施对应<script>"), near_misses=(near,)),
+                replace(base.sections[2], subsections=(replace(base.sections[2].subsections[0], heading_source=sub_src),)))
+    draft = drafts.outline_to_draft(replace(base, sections=sections))
+    heading = next(b for b in draft["blocks"] if b["kind"] == "heading" and b["text"] == "存在的问题")
+    html = render.heading_html(heading)
+    assert "请按写作提示撰写" in html and "写两三条主要问题" in html and "&lt;script&gt;" in html and "<script>" not in html
+    sub = next(b for b in draft["blocks"] if b["text"] == "（一）加强领导")
+    assert "小标题取自：《某局工作总结》" in render.heading_html(sub) and "优化就医环境" in render.heading_html(sub)
+    back = drafts.draft_to_outline(draft)  # the .json keeps gap, guidance, near misses and the heading's source
+    assert back.sections[1].near_misses == (near,) and back.sections[1].guidance == sections[1].guidance
+    assert back.sections[2].subsections[0].heading_source == sub_src
+    assert "相近段落" not in to_markdown(back) and "写作提示" not in to_markdown(back)
+    kept = drafts.keep_near_miss(draft, draft["blocks"].index(heading), 0)
+    after = drafts.draft_to_outline(kept)
+    assert [p.text for p in after.sections[1].paragraphs] == ["相近段落<b>甲</b>。"] and after.sections[1].near_misses == ()
+    assert "相近段落<b>甲</b>。" in to_markdown(after) or "相近段落\\<b\\>甲\\</b\\>。" in to_markdown(after)
+    assert len(kept["blocks"]) == len(draft["blocks"])  # it took the place of the empty box

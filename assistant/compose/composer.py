@@ -31,7 +31,6 @@ org and year, 【待核实：…】 for the source's facts). Fixed template word
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -40,6 +39,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from assistant.compose import passages
+from assistant.compose.pool import COS_FLOOR, Pool, paragraph_vectors, _text_key  # noqa: F401
 from assistant.compose.precedents import Neighbour, Precedents, level_gap
 from assistant.compose.slots import admin_level, fill_slots
 from assistant.compose.substructure import split_counts, subheading
@@ -75,8 +75,7 @@ _CLOSING_CUE = re.compile(r"^(今后|总之|同志们|让我们|各位代表|我
 SECTION_DOC_PENALTY = 0.25
 OUTLINE_DOC_PENALTY = 0.05
 NUMBER_PENALTY, NUMBER_PENALTY_CAP = 0.02, 0.2
-COS_FLOOR, COS_SPAN = 0.55, 0.3  # m3e cosines of related Chinese text lie in ~0.55–0.85
-FLOOR_SAMPLE, FLOOR_MARGIN = 256, 0.01
+COS_SPAN = 0.3  # similarity rescaled over COS_FLOOR … COS_FLOOR + COS_SPAN
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def make_title(template: Template, name: str, org: str, year: int, topic: str) -
     return re.sub(r"(工作)+工作", "工作", title)
 
 
-class _Run:
+class _Run(Pool):
     """One compose call: the template, the request, and what the outline has used so far."""
 
     def __init__(self, index: SearchIndex, template: Template, topic: str, keywords: tuple[str, ...],
@@ -141,16 +140,12 @@ class _Run:
         self.index, self.template = index, template
         self.topic, self.keywords, self.org, self.year = topic, keywords, org, year
         self.alternatives = alternatives
-        self.used_ids: set[str] = set()
-        self.used_groups: set[str] = set()
+        super().__init__(index, " ".join((topic, *keywords)))
         self.doc_uses: Counter[str] = Counter()
         self.level_uses: Counter[str] = Counter()
         self.precedents = Precedents(index)
         self.user_level = admin_level(org)
         self.user_topic = user_topic(topic)
-        self._topic_vec = None
-        self._floor: float | None = None
-        self.topic_query = " ".join((topic, *keywords))
 
     # ---- structure ----------------------------------------------------------------------
     def section(self, spec: SectionSpec, level: int) -> Section:
@@ -365,48 +360,6 @@ class _Run:
                 out.append(c)
         return out
 
-    def group(self, hit: Hit) -> str:
-        """Near-duplicate group (index) or, failing that, the normalised text's hash."""
-        if 0 <= hit.row < len(self.index.dup_of) and self.index.dup_of[hit.row]:
-            return str(self.index.dup_of[hit.row])
-        return _text_key(hit.text)
-
-    def is_used(self, hit: Hit, group: str) -> bool:
-        return (hit.para_id in self.used_ids or group in self.used_groups or _text_key(hit.text) in self.used_groups
-                or any(s.get("para_id") in self.used_ids for s in hit.similar))
-
-    def claim(self, candidate: Candidate) -> None:
-        hit = candidate.hit
-        self.used_ids.add(hit.para_id)
-        self.used_ids.update(s["para_id"] for s in hit.similar if s.get("para_id"))
-        self.used_groups.add(candidate.group)
-        self.used_groups.add(_text_key(hit.text))
-
-    def topic_similarity(self, hits: list[Hit]) -> list[float]:
-        """Cosine between the topic (+ keywords) and each paragraph's stored vector."""
-        sims = self.topic_similarity_rows([h.row for h in hits])
-        if sims is None:
-            return [float(h.explain.get("dense", {}).get("score", COS_FLOOR)) for h in hits]
-        return sims
-
-    def topic_similarity_rows(self, rows: list[int]) -> list[float] | None:
-        if not rows:
-            return []
-        if self._topic_vec is None:
-            self._topic_vec = np.asarray(self.index.embedder.encode_query(self.topic_query), dtype=np.float32).ravel()
-        vectors = paragraph_vectors(self.index, rows)
-        return None if vectors is None else [float(x) for x in vectors @ self._topic_vec]
-
-    def off_topic_floor(self) -> float:
-        """Paragraphs less similar to the topic than an average indexed paragraph are left out:
-        an empty section (the drafter writes it) beats an unrelated one. m3e cosines are
-        compressed (unrelated Chinese text ≈ 0.65), so the floor is measured per topic."""
-        if self._floor is None:
-            rows = np.random.default_rng(0).choice(self.index.n, min(FLOOR_SAMPLE, self.index.n), replace=False)
-            sims = self.topic_similarity_rows([int(r) for r in rows])
-            self._floor = float(np.mean(sims)) - FLOOR_MARGIN if sims else -1.0
-        return self._floor
-
     # ---- drafts -----------------------------------------------------------------------------
     def adapt(self, text: str, hit: Hit) -> tuple[str, tuple[str, ...]]:
         """Precedent text for this draft: the precedent's topic and campaigns, then its org, year,
@@ -441,14 +394,3 @@ def _neighbour_hit(base: Hit, n: Neighbour) -> Hit:
                heading_path=n.heading_path, role=n.role, text=n.text, original=n.original, source=base.source,
                doctype=base.doctype, org=base.org, date=base.date, row=n.row)
 
-
-def _text_key(text: str) -> str:
-    return "text:" + hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
-
-
-def paragraph_vectors(index: SearchIndex, rows: list[int]) -> np.ndarray | None:
-    """Stored unit vectors of index rows (None if the vector store cannot return them)."""
-    try:
-        return index.vectors._stored(np.asarray(rows, dtype=np.int64))  # noqa: SLF001 — read-only gather
-    except (AttributeError, RuntimeError):
-        return None

@@ -7,6 +7,10 @@ an `Outline` for export. A draft is a dict:
     {"meta": {doctype, title, org, year, topic, addressee, date, keywords, frame (版头/版记, optional)},
      "blocks": [{"id", "kind", "level", "text", "roles", "source", "precedent", "review",
                  "alternatives": [{"text", "source", "precedent", "review"}]}],
+
+A heading block also carries where a precedent sub-heading came from ("heading_source") and, for
+a section the corpus could not fill well, "gap", "guidance" and "near_misses" (paragraph dicts):
+shown in the editor, exported only once `keep_near_miss` moves one into the text.
      "next_id": int}
 
 `kind` is "opening" (before the first heading), "heading" (level 1 or 2), "para" or "closing".
@@ -53,7 +57,9 @@ def outline_to_draft(outline: Outline) -> dict:
                        "source": None, "precedent": "", "review": [], "alternatives": [], **extra})
 
     def section(sec: Section, level: int) -> None:
-        add("heading", min(level, 2), sec.heading, roles=list(sec.roles))
+        add("heading", min(level, 2), sec.heading, roles=list(sec.roles),
+            heading_source=asdict(sec.heading_source) if sec.heading_source else None, gap=sec.gap,
+            guidance=list(sec.guidance), near_misses=[_para(p) for p in sec.near_misses])
         for i, paragraph in enumerate(sec.paragraphs):
             alternatives = sec.alternatives[i] if i < len(sec.alternatives) else ()
             blocks.append({"id": len(blocks), "kind": "para", "level": None, "roles": list(sec.roles),
@@ -73,9 +79,12 @@ def outline_to_draft(outline: Outline) -> dict:
     return draft
 
 
+def _source(data: dict | None) -> SourceRef | None:
+    return SourceRef(**{**data, "heading_path": tuple(data.get("heading_path") or ())}) if data else None
+
+
 def _paragraph(block: dict) -> DraftParagraph:
-    source = SourceRef(**{**block["source"], "heading_path": tuple(block["source"].get("heading_path") or ())}) \
-        if block.get("source") else None
+    source = _source(block.get("source"))
     text = block["text"].strip()
     return DraftParagraph(text=text, source=source, precedent=block.get("precedent", ""),
                           review=tuple(m.group(0) for m in REVIEW_MARK.finditer(text)))
@@ -88,7 +97,7 @@ def draft_to_outline(draft: dict) -> Outline:
     for block in draft["blocks"]:
         kind = block["kind"]
         if kind == "heading":
-            node = [block["text"].strip(), tuple(block.get("roles") or ()), [], []]
+            node = [block["text"].strip(), tuple(block.get("roles") or ()), [], [], block]
             if block.get("level") == 2 and top:
                 top[-1][3].append(node)
             else:
@@ -105,9 +114,12 @@ def draft_to_outline(draft: dict) -> Outline:
             target[2].append(_paragraph(block))
 
     def build(node, level: int) -> Section:
-        heading, roles, paragraphs, children = node
+        heading, roles, paragraphs, children, block = node
         return Section(heading=heading, roles=roles, paragraphs=tuple(paragraphs), level=level,
-                       subsections=tuple(build(c, level + 1) for c in children))
+                       subsections=tuple(build(c, level + 1) for c in children),
+                       heading_source=_source(block.get("heading_source")), gap=block.get("gap") or "",
+                       guidance=tuple(block.get("guidance") or ()),
+                       near_misses=tuple(_paragraph(p) for p in block.get("near_misses") or ()))
 
     return Outline(doctype=meta.get("doctype", ""), title=meta.get("title", "").strip() or "未命名草稿",
                    org=meta.get("org", ""), year=int(meta.get("year") or dt.date.today().year),
@@ -191,6 +203,26 @@ def swap_alternative(draft: dict, index: int, choice: int) -> dict:
     current = {k: block[k] for k in ("text", "source", "precedent", "review")}
     block.update(alternatives[choice])
     alternatives[choice] = current
+    return new
+
+
+def keep_near_miss(draft: dict, index: int, choice: int) -> dict:
+    """Move near miss `choice` of the heading at `index` into the text, at the end of that section's
+    own paragraphs (before a sub-heading); it then exports like any paragraph."""
+    new = copy.deepcopy(draft)
+    blocks = new["blocks"]
+    if not 0 <= index < len(blocks) or not 0 <= choice < len(blocks[index].get("near_misses") or ()):
+        return new
+    kept = blocks[index]["near_misses"].pop(choice)
+    at = index + 1
+    while at < len(blocks) and blocks[at]["kind"] == "para":
+        at += 1
+    while at > index + 1 and not blocks[at - 1]["text"].strip():  # fill the empty box left for the section
+        at -= 1
+        del blocks[at]
+    blocks.insert(at, {"id": new["next_id"], "kind": "para", "level": None, "roles": list(blocks[index]["roles"]),
+                       **kept, "alternatives": []})
+    new["next_id"] += 1
     return new
 
 

@@ -104,12 +104,22 @@ def build(service: Service, draft_state: gr.State) -> dict:
                                      key=f"text-{block['id']}", interactive=True, elem_classes=["gw-para-box"])
                 if block["kind"] != "heading":
                     gr.HTML(render.source_html(block), key=f"src-{block['id']}-{hash(block['text'])}")
+                else:
+                    gr.HTML(render.heading_html(block), key=f"head-{block['id']}-{hash(block['text'])}",
+                            elem_classes=["gw-heading-info"])
                 with gr.Row():
                     up = gr.Button("上移", size="sm", min_width=60, scale=0, key=f"up-{block['id']}")
                     down = gr.Button("下移", size="sm", min_width=60, scale=0, key=f"down-{block['id']}")
                     remove = gr.Button("删除", size="sm", min_width=60, scale=0, key=f"del-{block['id']}")
                     alt_pick = swap = None
-                    if block["alternatives"]:
+                    if block.get("near_misses"):
+                        alt_pick = gr.Dropdown([(_alt_label(n, a).replace("备选", "相近段落", 1), n)
+                                                for n, a in enumerate(block["near_misses"])],
+                                               value=0, show_label=False, scale=4, interactive=True,
+                                               key=f"near-{block['id']}")
+                        swap = gr.Button("采用此段", size="sm", min_width=90, scale=0, key=f"keep-{block['id']}",
+                                         elem_classes=["gw-keep"])
+                    elif block["alternatives"]:
                         alt_pick = gr.Dropdown([(_alt_label(n, a), n) for n, a in enumerate(block["alternatives"])],
                                                value=0, show_label=False, scale=4, interactive=True,
                                                key=f"alt-{block['id']}")
@@ -144,7 +154,8 @@ def build(service: Service, draft_state: gr.State) -> dict:
             remove.click(wire(lambda d, i=i: drafts.delete(d, i)), [draft_state, title, *boxes],
                          [draft_state, preview], api_visibility="private")
             if swap is not None:
-                swap.click(wire(lambda d, choice, i=i: drafts.swap_alternative(d, i, int(choice or 0))),
+                act = drafts.keep_near_miss if draft["blocks"][i]["kind"] == "heading" else drafts.swap_alternative
+                swap.click(wire(lambda d, choice, i=i, act=act: act(d, i, int(choice or 0))),
                            [draft_state, title, *boxes, alt_pick], [draft_state, preview], api_visibility="private")
         add_section.click(wire(lambda d, heading: drafts.add_section(d, heading or "")),
                           [draft_state, title, *boxes, new_heading], [draft_state, preview], api_visibility="private")

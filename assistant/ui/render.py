@@ -149,12 +149,35 @@ def source_html(block: dict) -> str:
     return "".join(bits)
 
 
+def heading_html(block: dict) -> str:
+    """Under a heading: where a precedent sub-heading came from, its 待核实 marks, and for a section
+    the corpus could not fill well the gap note, the template's guidance and the near misses."""
+    bits = []
+    source = block.get("heading_source")
+    if source:
+        bits.append(f'<div class="gw-source">小标题取自：《{esc(source.get("title"))}》 '
+                    f'{" › ".join(esc(h) for h in source.get("heading_path") or ())}</div>')
+    marks = REVIEW_MARK.findall(block.get("text") or "")
+    if marks:
+        items = "".join(f'<span class="gw-review">{esc(m)}</span>' for m in marks)
+        bits.append(f'<div class="gw-marks">需核实 {len(marks)} 处：{items}</div>')
+    if block.get("gap"):
+        guidance = "".join(f"<li>{esc(g)}</li>" for g in block.get("guidance") or ())
+        near = len(block.get("near_misses") or ())
+        bits.append(f'<div class="gw-gap"><div class="gw-gap-note">⚠ {esc(block["gap"])}</div>'
+                    + (f'<div class="gw-label">写作提示（不导出）：</div><ul class="gw-guidance">{guidance}</ul>'
+                       if guidance else "")
+                    + (f'<div class="gw-note">另有 {near} 段相近但关联较弱的段落，可在下方选择采用。</div>' if near else "")
+                    + "</div>")
+    return "".join(bits)
+
+
 def preview_html(draft: dict) -> str:
     """The whole draft as a reader would see it, 待核实 marks highlighted."""
     parts = [f'<div class="gw-preview-title">{esc(draft["meta"].get("title"))}</div>']
     for block in draft["blocks"]:
         if block["kind"] == "heading":
-            parts.append(f'<div class="gw-h gw-h{block.get("level") or 1}">{esc(block["text"])}</div>')
+            parts.append(f'<div class="gw-h gw-h{block.get("level") or 1}">{review_highlighted(block["text"])}</div>')
         elif block["text"].strip():
             parts.append(f'<p class="gw-p">{review_highlighted(block["text"])}</p>')
     return f'<div class="gw-preview">{"".join(parts)}</div>'
@@ -183,6 +206,9 @@ CSS = """
 .gw-similar summary{cursor:pointer;color:#2a4b8d;font-size:0.9em}
 .gw-empty,.gw-msg{padding:10px;color:#555}
 .gw-error{color:#b00020}
+.gw-gap{border-left:3px solid #e0a800;background:#fffbea;padding:6px 10px;margin:4px 0}
+.gw-gap-note{color:#8a5a00;font-weight:600}
+.gw-guidance{margin:2px 0 2px 1.2em;color:#555}
 .gw-doc-title,.gw-preview-title{font-size:1.2em;font-weight:700;text-align:center;margin:6px 0}
 .gw-h{font-weight:700;margin:8px 0 4px}
 .gw-h2{font-weight:600;padding-left:1em}
