@@ -451,6 +451,10 @@ def cmd_compose(args: argparse.Namespace) -> int:
     except (IndexError_, TemplateError, ValueError) as err:
         return fail(str(err))
     outline = _with_frame(outline, args)
+    for gap_section in _gap_sections(outline.sections):  # thin sections say so (guidance is in the .json / 起草 page)
+        hints = "；".join(gap_section.guidance)
+        print(f"提示：“{gap_section.heading}”—{gap_section.gap}" + (f"写作提示：{hints}" if hints else ""),
+              file=sys.stderr)
     if not args.out:
         print(to_text(outline))
         return 0
@@ -480,6 +484,13 @@ def _with_frame(outline, args: argparse.Namespace):
                   cc=args.cc, printed_by=args.printed_by, printed_on=args.printed_on, sealed=not args.no_seal,
                   letter=args.letter)
     return dataclasses.replace(outline, frame=frame)
+
+
+def _gap_sections(sections):
+    for section in sections:
+        if section.gap:
+            yield section
+        yield from _gap_sections(section.subsections)
 
 
 def _walk_paragraphs(section):
