@@ -53,6 +53,9 @@ def build(service: Service, draft_state: gr.State) -> dict:
                         elem_id="gw-open-json")
     status = gr.HTML(elem_id="gw-draft-status")
     title = gr.Textbox(label="标题", elem_id="gw-title")
+    with gr.Accordion("检查结果（点“检查（公文规范）”后显示；点链接跳到该段）", open=True):
+        check_html = gr.HTML(elem_id="gw-check")
+        ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
 
     def make_outline(doctype_name, topic_text, org_text, year_value, keyword_text, n_alt):
         try:
