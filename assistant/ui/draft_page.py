@@ -217,9 +217,6 @@ def build(service: Service, draft_state: gr.State) -> dict:
                                         interactive=True, elem_id="gw-frame-sealed"))
         frame_inputs.append(gr.Checkbox(value=False, label="信函格式（GB/T 9704-2012 10.1：红色双线，首页不显示页码）",
                                         interactive=True, elem_id="gw-frame-letter"))
-    with gr.Accordion("检查结果", open=True):
-        check_html = gr.HTML(elem_id="gw-check")
-        ignored = gr.CheckboxGroup([], label="忽略（勾选后再点“检查”）", interactive=True, elem_id="gw-check-ignore")
 
     def frame_of_saved(path):
         """An opened .json outline fills the form with its 版头/版记 (other changes keep what was typed)."""
