@@ -222,3 +222,16 @@ def test_letter_format_read_back(tmp_path):
     assert document.paragraphs[-1]._p.pPr.find(qn("w:pBdr")) is None
     assert check_layout(path) == []
     assert outline_from_json(outline_to_json(outline(LETTER))) == outline(LETTER)
+
+
+def test_layout_verifier_checks_page_number_and_colophon_sizes(tmp_path):
+    from docx.shared import Pt
+
+    path = tmp_path / "通知.docx"
+    write_docx(outline(FRAME), path, sources="none")
+    document = Document(str(path))
+    next(p for p in document.paragraphs if p.text.startswith("抄送")).runs[0].font.size = Pt(16)
+    for run in document.sections[0].footer.paragraphs[0].runs:
+        run.font.size = Pt(10)
+    document.save(str(path))
+    assert {f.rule for f in check_layout(path)} == {"layout.page_number_size", "layout.colophon_size"}

@@ -98,6 +98,12 @@ def _footers(document) -> list[Finding]:
     if "PAGE" not in footer_xml:
         return [_doc("layout.page_number", ERROR, "页脚中没有页码域（PAGE）（GB/T 9704-2012 7.5）")]
     text = "".join(p.text for p in section.footer.paragraphs)
+    runs = [r for p in section.footer.paragraphs for r in p.runs if r.text.strip()]
+    if runs:
+        name, size = run_font(document, section.footer.paragraphs[0], runs[0])
+        if abs(size - 14) > 0.5:
+            out.append(_doc("layout.page_number_size", ADVICE, f"页码一般用 4 号（14 pt）半角宋体阿拉伯数字，实际 {size:g} pt"
+                                                             "（GB/T 9704-2012 7.5）", text))
     if "—" not in text:
         out.append(_doc("layout.page_number", ADVICE, "页码一般写作“— 1 —”（数字左右各放一条一字线）（GB/T 9704-2012 7.5）", text))
     if not document.settings.odd_and_even_pages_header_footer:
@@ -215,6 +221,12 @@ def _order(paragraphs) -> list[Finding]:
         out.append(_para("layout.red_rule", ADVICE, number, texts[number],
                          "发文字号之下 4 mm 处应有与版心等宽的红色分隔线（GB/T 9704-2012 7.2.7）"))
     cc = next((i for i, t in enumerate(texts) if t.startswith("抄送")), None)
+    for i in (k for k, t in enumerate(texts) if k > len(texts) // 2 and (t.startswith("抄送") or t.endswith("印发"))):
+        runs = [r for r in paragraphs[i].runs if r.text.strip()]
+        size = run_font(paragraphs[i].part.document, paragraphs[i], runs[0])[1] if runs else 14
+        if abs(size - 14) > 0.5:
+            out.append(_para("layout.colophon_size", ADVICE, i, texts[i],
+                             f"版记一般用 4 号（14 pt）仿宋体字，实际 {size:g} pt（GB/T 9704-2012 7.4.2、7.4.3）"))
     printed = next((i for i, t in enumerate(texts) if t.endswith("印发") and i > len(texts) // 2), None)
     if cc is not None and printed is not None and cc > printed:
         out.append(_para("layout.colophon_order", ERROR, cc, texts[cc], "抄送机关应在印发机关和印发日期之上（GB/T 9704-2012 7.4.2）"))
