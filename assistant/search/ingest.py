@@ -272,7 +272,14 @@ def _parse(changed: list[Candidate], old_files: dict[str, FileEntry], old_docs: 
            report: IngestReport, progress: Progress | None,
            settings: Settings) -> tuple[list[FileEntry], list[StoredDoc]]:
     """Parse new/changed files; carry over unchanged ones and failed ones' earlier versions."""
+    from assistant.ingest import soffice
     from assistant.ingest.pipeline import parse_file
+
+    if soffice.soffice_binary() is not None:  # every changed .doc/.wps through as few soffice calls as possible
+        try:
+            soffice.prefetch([c.path for c in changed])
+        except soffice.ConversionError:
+            pass  # each file then reports its own reason (or uses the fallback reader)
 
     by_path: dict[str, list[StoredDoc]] = {}
     for stored in old_docs:
