@@ -70,3 +70,10 @@ def test_subheading(path, expected):
 
 def test_split_counts():
     assert split_counts(4, 3) == [2, 1, 1] and split_counts(1, 2) == [1, 1] and split_counts(3, 0) == []
+
+
+def test_campaigns_named_without_quotes_are_marked_too():
+    topic = precedent_topic("卫生局工作总结", None, ["继续开展了“创新升位”活动。"])
+    text, _ = adapt_topic("纷纷申报“创新升位”立项书，开展创新升位活动。", topic, "医德医风建设")
+    assert text == "纷纷申报【待核实：“创新升位”】立项书，开展【待核实：创新升位】活动。"
+    assert not still_names(text, topic, "医德医风建设")

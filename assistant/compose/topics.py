@@ -141,6 +141,10 @@ def adapt_topic(text: str, topic: PrecedentTopic, user: str) -> tuple[str, tuple
         for name in sorted(names, key=len, reverse=True):
             marked = f"{MARK_OPEN}“{name}”{MARK_CLOSE}"
             piece, n = re.subn(rf"[“\"]{re.escape(name)}[”\"]", lambda _: marked, piece)
+            if len(name) >= 3:  # named without quotes too: 开展创新升位活动
+                bare = f"{MARK_OPEN}{name}{MARK_CLOSE}"
+                piece, m = _sub(re.escape(name), bare, piece)
+                n += m
             if n:
                 review.append(f"原文活动：“{name}”")
         if phrase:  # a long topic phrase anywhere; a short one (信访) only as 信访工作
