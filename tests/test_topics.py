@@ -77,3 +77,13 @@ def test_campaigns_named_without_quotes_are_marked_too():
     text, _ = adapt_topic("纷纷申报“创新升位”立项书，开展创新升位活动。", topic, "医德医风建设")
     assert text == "纷纷申报【待核实：“创新升位”】立项书，开展【待核实：创新升位】活动。"
     assert not still_names(text, topic, "医德医风建设")
+
+
+def test_scope_words_of_a_far_higher_level_are_marked_not_rewritten():
+    from assistant.compose.precedents import level_gap
+
+    far, _ = fill_slots("全省各级卫生部门要加强医德医风建设。", "某省卫生厅", None, "某县卫生健康局", 2026)
+    near, _ = fill_slots("全市各级卫生部门要加强医德医风建设。", "某市卫生局", None, "某县卫生健康局", 2026)
+    assert far.startswith("【待核实：全省】") and near.startswith("全县")
+    assert level_gap("国", "县") == 3 and level_gap("市", "县") == 1 and level_gap("县", "省") == 0
+    assert level_gap(None, "县") == 0
