@@ -100,3 +100,16 @@ def test_missing_or_inconsistent_levels_are_refused_in_chinese(tmp_path):
     with pytest.raises(BM25IndexError, match="不一致"):
         LevelIndex(tmp_path, 5)
     assert isinstance(LevelIndex(tmp_path, 2).bm25["document_bigrams"], BM25Index)
+
+
+def test_section_context_is_the_sections_paragraph_evidence_over_its_size():
+    """Rows 0, 1 (section 0, 2 rows) and 4 (section 2, 2 rows) retrieved; row 5 not: it counts 0."""
+    groups = levels.groups_from_ids(SEC, DOC)
+    c = levels.gather({"bm25_words": {0: 3.0, 1: 1.0, 4: 1.0}}, {}, {}, groups)
+    # zscale {0: 3, 1: 1, 4: 1}: std = 0.943, z = {0: 2.121, 1: 0, 4: 0}
+    part = levels.paragraph_part(c, levels.Blend(mnz=False))
+    assert levels.section_context(c, part).tolist() == pytest.approx([part[0] / 2, part[0] / 2, 0.0])
+    plain = levels.Blend(mnz=False, section=0, document=0)
+    with_context = levels.row_scores(c, plain.with_(context=1.0))
+    assert with_context[1] > levels.row_scores(c, plain)[1]  # row 1 rises with its section-mate
+    assert with_context[2] == pytest.approx(0.0)

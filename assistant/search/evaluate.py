@@ -178,8 +178,11 @@ def per_query(p: Prepared, queries: list[Query], mode: str, blend: levels.Blend)
 
 
 # ---- tuning and reporting --------------------------------------------------------------------------
-GRID = {"dense": (0.2, 0.35, 0.5, 0.65, 0.8), "section": (0.0, 0.25, 0.5, 1.0),
-        "document": (0.0, 0.25, 0.5, 1.0), "document_unit": (0.5, 1.0, 2.0), "mnz": (True, False)}
+# A first run over dense (0.2…0.8), section and document (0…1), document_unit (0.5…2) and mnz (on/off), without
+# the context term, chose dense 0.8, section 0.25, document 0, document_unit 2, mnz on (README 检索融合); this grid
+# adds the context term around that point.
+GRID = {"dense": (0.5, 0.65, 0.8), "section": (0.0, 0.25, 0.5), "document": (0.0, 0.25, 0.5),
+        "document_unit": (1.0, 2.0), "mnz": (True,), "context": (0.0, 0.25, 0.5, 1.0)}
 
 
 def tune(prepared: list[Prepared], metric: str = "MRR@10", progress=None) -> tuple[levels.Blend, dict]:

@@ -7,10 +7,13 @@ sections (the body of one document under the same first SECTION_DEPTH headings) 
 the same units. Then, for a candidate paragraph p in section S of document D:
 
     paragraph(p) = Σ w_signal × z_signal(p)   (× number of paragraph signals that retrieved p, if mnz)
-    score(p)     = paragraph(p) + section × mean_z(S) + document × mean_z(D)
+    score(p)     = paragraph(p) + context × Σ_{q∈S} paragraph(q) / |S|
+                   + section × mean_z(S) + document × mean_z(D)
 
-— a prior from the larger units (BM25F-like: the paragraph's words count, and so do the words of the
-text around it), with the mean over a level's signals, so each level is on the z scale. The document
+— priors from the larger units: the section's own paragraph evidence (every signal, dense included;
+paragraphs that no signal retrieved count 0, so a section where many paragraphs match rises) and
+BM25F-like level scores (the paragraph's words count, and so do the words of the text around it),
+with the mean over a level's signals, so each level is on the z scale. The document
 unit ranks D by max_p∈D [paragraph(p) + section × mean_z(S)] + document_unit × mean_z(D): a document is
 as good as its best passage plus what the whole text says. A document or section that a level retrieves
 but whose paragraphs no paragraph signal did enters through its best paragraph by bigram BM25.
@@ -43,6 +46,7 @@ class Blend:
     document: float = 0.5
     document_unit: float = 1.0
     mnz: bool = True
+    context: float = 0.0  # weight of the section's paragraph evidence (Σ paragraph part in the section / its size)
     role: float = 0.0  # relative boost of paragraphs whose role the query names (下一步打算 …)
 
     def para_weights(self) -> dict[str, float]:
@@ -94,6 +98,8 @@ class Candidates:
     document: np.ndarray             # mean z of the row's document over LEVEL_SIGNALS
     doc: np.ndarray                  # document group of each row
     role: np.ndarray                 # 1.0 where the row's role is the one the query names
+    sec: np.ndarray                  # section of each row
+    sec_size: np.ndarray             # indexed rows in that section
 
 
 def level_z(raw: Mapping[str, Mapping[int, float]], groups: np.ndarray, signals=LEVEL_SIGNALS) -> np.ndarray:
@@ -127,7 +133,8 @@ def gather(para_raw: Mapping[str, Mapping[int, float]], sec_raw: Mapping[str, Ma
     sec = groups.sec_of[rows_arr] if len(rows_arr) else np.zeros(0, dtype=np.int64)
     doc = groups.doc_of[rows_arr] if len(rows_arr) else np.zeros(0, dtype=np.int64)
     role = role_mask[rows_arr].astype(np.float64) if role_mask is not None else np.zeros(len(rows_arr))
-    return Candidates(rows_arr, para, hits, level_z(sec_raw, sec), level_z(doc_raw, doc), doc, role)
+    size = (groups.sec_start[sec + 1] - groups.sec_start[sec]).astype(np.float64)
+    return Candidates(rows_arr, para, hits, level_z(sec_raw, sec), level_z(doc_raw, doc), doc, role, sec, size)
 
 
 def representatives(raw: Mapping[str, Mapping[int, float]], starts: np.ndarray, row_scores: np.ndarray,
@@ -156,10 +163,22 @@ def paragraph_part(c: Candidates, blend: Blend, weights: Mapping[str, float] | N
     return out
 
 
+def section_context(c: Candidates, part: np.ndarray) -> np.ndarray:
+    """Σ paragraph part of the candidate rows in each row's section ÷ the section's indexed rows."""
+    if len(part) == 0:
+        return part
+    ids, inverse = np.unique(c.sec, return_inverse=True)
+    sums = np.bincount(inverse, weights=part, minlength=len(ids))
+    return sums[inverse] / np.maximum(c.sec_size, 1.0)
+
+
 def row_scores(c: Candidates, blend: Blend, weights=None, document: float | None = None) -> np.ndarray:
     """Final score of every candidate row (paragraph unit)."""
     document = blend.document if document is None else document
-    out = paragraph_part(c, blend, weights) + blend.section * c.section + document * c.document
+    part = paragraph_part(c, blend, weights)
+    out = part + blend.section * c.section + document * c.document
+    if blend.context:
+        out = out + blend.context * section_context(c, part)
     return out * (1.0 + blend.role * c.role)
 
 
@@ -175,7 +194,7 @@ def rank_docs(c: Candidates, blend: Blend, weights=None) -> tuple[np.ndarray, np
     if len(c.rows) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0), empty
-    base = row_scores(c, blend, weights, document=0.0)
+    base = row_scores(c, blend, weights, document=0.0)  # paragraph + section evidence
     order = np.lexsort((c.rows, -base, c.doc))  # by document, best row first
     first = np.ones(len(order), dtype=bool)
     first[1:] = c.doc[order][1:] != c.doc[order][:-1]
