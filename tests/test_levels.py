@@ -33,7 +33,7 @@ def test_gather_and_scores_hand_values():
     assert c.hits.tolist() == [2, 1, 1]
     assert c.section.tolist() == pytest.approx([0.0, 2.0, 0.0])  # mean over the two section signals
     assert c.document.tolist() == pytest.approx([0.0, 0.0, 1.0])  # one of two signals: 2 / 2
-    blend = levels.Blend(dense=0.5, section=0.5, document=0.25, mnz=True)
+    blend = levels.Blend(dense=0.5, section=0.5, document=0.25, mnz=True, context=0.0)
     # paragraph part: weights .25/.25/.5 renormalised over all three signals present in `para`
     expected = [(0.25 * 2 + 0.25 * 2) * 2, 0.0 + 0.5 * 2.0, 0.0 + 0.25 * 1.0]
     assert levels.row_scores(c, blend).tolist() == pytest.approx(expected)
@@ -49,7 +49,7 @@ def test_gather_and_scores_hand_values():
 def test_role_boost_and_no_mnz():
     groups = levels.groups_from_ids(SEC, DOC)
     c = levels.gather({"bm25_words": {0: 2.0, 3: 1.0}}, {}, {}, groups)
-    plain = levels.Blend(mnz=False, section=0, document=0)
+    plain = levels.Blend(mnz=False, section=0, document=0, context=0)
     assert levels.row_scores(c, plain).tolist() == pytest.approx([2.0, 0.0])
     from dataclasses import replace
 
@@ -71,7 +71,10 @@ def test_representatives_pick_the_best_allowed_row_of_top_groups():
     assert levels.representatives({"x": {0: 1.0}}, starts, row_scores, nothing) == []
 
 
-def test_level_bm25_equals_rank_bm25_on_concatenated_texts(tmp_path):
+def test_level_bm25_equals_rank_bm25_on_concatenated_texts(tmp_path, monkeypatch):
+    from assistant.search import level_index
+
+    monkeypatch.setattr(level_index, "BUILD_SECTION_BM25", True)
     words = [["安全", "生产"], ["责任", "落实"], ["隐患", "排查"], ["安全", "隐患"], ["经济", "增长"], ["安全"]]
     bigrams = [["安全", "全生"], ["责任"], ["隐患"], ["安全"], ["经济"], ["安全"]]
     paths = [("一、总体",), ("一、总体",), ("二、任务", "（一）排查"), ("二、任务", "（一）排查"), (), ()]
@@ -89,6 +92,15 @@ def test_level_bm25_equals_rank_bm25_on_concatenated_texts(tmp_path):
     assert list(found["bm25_words"]) == [2] and list(found["bm25_bigrams"]) == [2]
     allowed_rows = np.array([0, 1])  # only section 0's rows allowed: section 2 cannot be a candidate
     assert index.search("section", ["经济"], [], 5, allowed_rows)["bm25_words"] == {}
+
+
+def test_section_bm25_is_not_built_by_default_and_searches_empty(tmp_path):
+    build_levels(tmp_path, [0, 0, 1], [("一、",), ("二、",), ()], [["a"], ["b"], ["c"]], [["a"], ["b"], ["c"]],
+                 {}, {}, 1.5, 0.75)
+    assert not (tmp_path / "levels" / "section_words").exists() and (tmp_path / "levels" / "document_words").is_dir()
+    index = LevelIndex(tmp_path, 3)
+    assert index.search("section", ["a"], ["a"], 5, None) == {}
+    assert index.groups.sec_of.tolist() == [0, 1, 2]  # the groups are still there for the context term
 
 
 def test_missing_or_inconsistent_levels_are_refused_in_chinese(tmp_path):
@@ -109,7 +121,7 @@ def test_section_context_is_the_sections_paragraph_evidence_over_its_size():
     # zscale {0: 3, 1: 1, 4: 1}: std = 0.943, z = {0: 2.121, 1: 0, 4: 0}
     part = levels.paragraph_part(c, levels.Blend(mnz=False))
     assert levels.section_context(c, part).tolist() == pytest.approx([part[0] / 2, part[0] / 2, 0.0])
-    plain = levels.Blend(mnz=False, section=0, document=0)
+    plain = levels.Blend(mnz=False, section=0, document=0, context=0)
     with_context = levels.row_scores(c, plain.with_(context=1.0))
     assert with_context[1] > levels.row_scores(c, plain)[1]  # row 1 rises with its section-mate
     assert with_context[2] == pytest.approx(0.0)

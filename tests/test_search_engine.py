@@ -84,7 +84,8 @@ def test_three_level_evidence_is_wired_and_explained(built):
     index = open_index(settings.index_dir, settings)
     query = "安全生产责任"
     hits = index.search(query, k=8, collapse=False)
-    assert hits and all({"section", "document", "fused"} <= set(h.explain) for h in hits)
+    assert hits and all({"context", "fused"} <= set(h.explain) for h in hits)
+    assert any(h.explain["context"] > 0 for h in hits)
     q = parse_query(query)
     per_signal, bigram_scores = index._signals(q, None, levels.PARA_SIGNALS)
     cands = index.candidates(q, None, per_signal, bigram_scores, index.blend)
@@ -94,12 +95,14 @@ def test_three_level_evidence_is_wired_and_explained(built):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     groups = index.levels.groups
     assert len(groups.sec_start) - 1 > len(groups.doc_start) - 1 >= 8  # headings split documents into sections
+    documents = index.search(query, k=3, unit="document")
+    assert all("document" in h.explain for h in documents)
     base = fusion.fuse(index.signal_scores(query))
     plain = index.search(query, k=8, collapse=False, section=0)
-    assert all("section" not in h.explain for h in plain)
+    assert all("context" not in h.explain for h in plain)
     assert [h.score for h in plain] == sorted((round(base[h.row], 4) for h in plain), reverse=True)
     single = index.search(query, k=3, signals=("dense",))
-    assert all("section" not in h.explain for h in single)
+    assert all("context" not in h.explain for h in single)
 
 
 def test_document_unit_ranks_documents_with_their_best_paragraphs(built):

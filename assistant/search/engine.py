@@ -113,7 +113,7 @@ class SearchIndex:
         terms = self._highlight_terms(q)
         ranks = {name: {row: i + 1 for i, row in enumerate(sorted(s, key=lambda r: (-s[r], r)))}
                  for name, s in per_signal.items()}
-        parts = self._parts(cands)
+        parts = self._parts(cands, blend, weights, unit)
 
         def hit(row, similar=(), passages=()):
             return self._hit(row, scores.get(row, 0.0), list(similar), terms, row in pinned, per_signal, ranks,
@@ -189,11 +189,18 @@ class SearchIndex:
         return out
 
     @staticmethod
-    def _parts(cands: levels.Candidates | None) -> dict[int, dict]:
+    def _parts(cands: levels.Candidates | None, blend: levels.Blend, weights, unit: str) -> dict[int, dict]:
+        """Each row's evidence from the larger units, before the blend weights: `context` (its section's
+        paragraph evidence), and `section` / `document` (level BM25, z units) where they were searched."""
         if cands is None:
             return {}
-        return {int(r): {"section": round(float(s), 4), "document": round(float(d), 4)}
-                for r, s, d in zip(cands.rows, cands.section, cands.document)}
+        columns = {"context": levels.section_context(cands, levels.paragraph_part(cands, blend, weights))}
+        if blend.section:
+            columns["section"] = cands.section
+        if blend.document or unit == "document":
+            columns["document"] = cands.document
+        return {int(r): {name: round(float(values[i]), 4) for name, values in columns.items()}
+                for i, r in enumerate(cands.rows)}
 
     def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
         """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""

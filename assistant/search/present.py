@@ -37,8 +37,9 @@ def hit_text(n: int, hit: Hit) -> str:
     path = " › ".join(hit.heading_path) or "（开头）"
     signals = "，".join(f"{name} 第{v['rank']}名 {v['score']}" for name, v in hit.explain.items()
                        if isinstance(v, dict))
-    if "section" in hit.explain:
-        signals += f"，章节 {hit.explain['section']}，全文 {hit.explain.get('document', 0)}"
+    for key, label in (("context", "章节上下文"), ("section", "章节"), ("document", "全文")):
+        if key in hit.explain:
+            signals += f"，{label} {hit.explain[key]}"
     lines = [f"{n}. 《{hit.title}》 {hit.doctype or ''} {hit.date or ''}".rstrip(),
              f"   位置：{path}［{hit.role}］",
              f"   {''.join(marked)}",

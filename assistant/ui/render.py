@@ -48,10 +48,9 @@ def _explain(explain: dict) -> str:
     for name, label in SIGNAL_NAMES.items():
         info = explain.get(name)
         parts.append(f"{label} 第{info['rank']}名（{info['score']:.3g}）" if info else f"{label} —")
-    if "section" in explain:
-        parts.append(f"章节 {explain['section']:.3f}")
-    if "document" in explain:
-        parts.append(f"全文 {explain['document']:.3f}")
+    for key, label in (("context", "章节上下文"), ("section", "章节"), ("document", "全文")):
+        if key in explain:
+            parts.append(f"{label} {explain[key]:.3f}")
     parts.append(f"融合 {explain.get('fused', 0):.3f}")
     if explain.get("pinned"):
         parts.append(esc(explain["pinned"]))
