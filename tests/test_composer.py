@@ -230,7 +230,7 @@ def test_compose_cli_writes_docx_json_and_separate_sources(index, tmp_path, caps
     import json
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["doctype"] == "工作总结" and data["sections"]
-    drafted = [p for s in data["sections"] for p in s["paragraphs"]]
+    drafted = [p for s in data["sections"] for sub in (s, *s["subsections"]) for p in sub["paragraphs"]]
     assert drafted and all(p["source"] and p["source"]["doc_id"] for p in drafted)
 
 
