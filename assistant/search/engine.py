@@ -121,7 +121,8 @@ class SearchIndex:
 
         if unit == "document":
             return [hit(row, passages=self._passages(row, rows, scores)) for row in self._doc_order(pinned, rows, k)]
-        order = pinned + [r for r in rows if r not in set(pinned)]
+        pinned_set = set(pinned)
+        order = pinned + [r for r in rows if r not in pinned_set]
         chosen = self._collapse(order, k) if collapse else [(r, []) for r in order[:k]]
         return [hit(row, similar) for row, similar in chosen]
 
@@ -138,7 +139,8 @@ class SearchIndex:
             scores = dict(zip(best.tolist(), doc_scores.tolist()))
             row_rank, row_values = levels.rank_rows(cands, blend, weights)
             scores.update({r: v for r, v in zip(row_rank.tolist(), row_values.tolist()) if r not in scores})
-            return best.tolist() + [r for r in row_rank.tolist() if r not in set(best.tolist())], scores, per_signal, cands
+            first = set(best.tolist())
+            return best.tolist() + [r for r in row_rank.tolist() if r not in first], scores, per_signal, cands
         row_rank, row_values = levels.rank_rows(cands, blend, weights)
         return row_rank.tolist(), dict(zip(row_rank.tolist(), row_values.tolist())), per_signal, cands
 
@@ -178,7 +180,12 @@ class SearchIndex:
 
     def _passages(self, best: int, rows: list[int], scores: dict, limit: int = 2) -> list[dict]:
         doc = self.doc_of[best]
-        others = [r for r in rows if r != best and self.doc_of[r] == doc][:limit]
+        others = []
+        for r in rows:
+            if r != best and self.doc_of[r] == doc:
+                others.append(r)
+                if len(others) == limit:
+                    break
         out = []
         for row in others:
             idx, text, path_json, doc_id = self.sql(
