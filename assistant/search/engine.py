@@ -113,14 +113,17 @@ class SearchIndex:
         terms = self._highlight_terms(q)
         ranks = {name: {row: i + 1 for i, row in enumerate(sorted(s, key=lambda r: (-s[r], r)))}
                  for name, s in per_signal.items()}
-        parts = self._parts(cands, blend, weights, unit)
+        parts = _LazyParts(cands, blend, weights, unit)
 
         def hit(row, similar=(), passages=()):
             return self._hit(row, scores.get(row, 0.0), list(similar), terms, row in pinned, per_signal, ranks,
                              parts.get(row), passages)
 
         if unit == "document":
-            return [hit(row, passages=self._passages(row, rows, scores)) for row in self._doc_order(pinned, rows, k)]
+            rows_arr = np.asarray(rows, dtype=np.int64)
+            docs_arr = self.doc_of[rows_arr] if len(rows_arr) else rows_arr
+            return [hit(row, passages=self._passages(row, rows_arr, docs_arr, scores))
+                    for row in self._doc_order(pinned, rows, k)]
         pinned_set = set(pinned)
         order = pinned + [r for r in rows if r not in pinned_set]
         chosen = self._collapse(order, k) if collapse else [(r, []) for r in order[:k]]
@@ -178,36 +181,17 @@ class SearchIndex:
                 break
         return out
 
-    def _passages(self, best: int, rows: list[int], scores: dict, limit: int = 2) -> list[dict]:
-        doc = self.doc_of[best]
-        others = []
-        for r in rows:
-            if r != best and self.doc_of[r] == doc:
-                others.append(r)
-                if len(others) == limit:
-                    break
-        out = []
-        for row in others:
-            idx, text, path_json, doc_id = self.sql(
-                "SELECT p.idx, p.text, p.heading_path, d.doc_id FROM paragraphs p JOIN documents d ON d.id = p.doc "
-                "WHERE p.row = ?", (row,))[0]
-            out.append({"para_id": f"{doc_id}#{idx}", "score": round(scores.get(row, 0.0), 4),
-                        "heading_path": json.loads(path_json), "text": text})
-        return out
-
-    @staticmethod
-    def _parts(cands: levels.Candidates | None, blend: levels.Blend, weights, unit: str) -> dict[int, dict]:
-        """Each row's evidence from the larger units, before the blend weights: `context` (its section's
-        paragraph evidence), and `section` / `document` (level BM25, z units) where they were searched."""
-        if cands is None:
-            return {}
-        columns = {"context": levels.section_context(cands, levels.paragraph_part(cands, blend, weights))}
-        if blend.section:
-            columns["section"] = cands.section
-        if blend.document or unit == "document":
-            columns["document"] = cands.document
-        return {int(r): {name: round(float(values[i]), 4) for name, values in columns.items()}
-                for i, r in enumerate(cands.rows)}
+    def _passages(self, best: int, rows: np.ndarray, docs: np.ndarray, scores: dict, limit: int = 2) -> list[dict]:
+        """The document's next-best candidate rows after `best` (rows in rank order, docs their documents)."""
+        same = rows[(docs == self.doc_of[best]) & (rows != best)]
+        others = [int(r) for r in same[:limit]]
+        if not others:
+            return []
+        found = {row: (idx, text, path_json, doc_id) for row, idx, text, path_json, doc_id in self.sql(
+            "SELECT p.row, p.idx, p.text, p.heading_path, d.doc_id FROM paragraphs p JOIN documents d ON d.id = p.doc "
+            f"WHERE p.row IN ({','.join('?' * len(others))})", tuple(others))}
+        return [{"para_id": f"{found[row][3]}#{found[row][0]}", "score": round(scores.get(row, 0.0), 4),
+                 "heading_path": json.loads(found[row][2]), "text": found[row][1]} for row in others]
 
     def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
         """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""
@@ -344,6 +328,31 @@ class SearchIndex:
                 "WHERE p.row = ?", (row,))[0]
             out.append({"para_id": f"{doc_id}#{idx}", "title": title, "source": source})
         return out
+
+
+class _LazyParts:
+    """Each row's evidence from the larger units, before the blend weights, computed for the rows asked
+    for (the hits), not every candidate: `context` (its section's paragraph evidence), and `section` /
+    `document` (level BM25, z units) where they were searched."""
+
+    def __init__(self, cands: levels.Candidates | None, blend: levels.Blend, weights, unit: str):
+        self.columns: dict[str, np.ndarray] = {}
+        if cands is None:
+            return
+        self.rows = cands.rows
+        self.columns["context"] = levels.section_context(cands, levels.paragraph_part(cands, blend, weights))
+        if blend.section:
+            self.columns["section"] = cands.section
+        if blend.document or unit == "document":
+            self.columns["document"] = cands.document
+
+    def get(self, row: int) -> dict | None:
+        if not self.columns:
+            return None
+        i = int(np.searchsorted(self.rows, row))
+        if i >= len(self.rows) or self.rows[i] != row:
+            return None
+        return {name: round(float(values[i]), 4) for name, values in self.columns.items()}
 
 
 def open_index(index_dir: str | Path, settings: Settings | None = None) -> SearchIndex:
