@@ -295,6 +295,8 @@ def test_api_search_and_compose_with_gradio_client(server):
     hits = client.predict("医德医风", 5, api_name="/search")
     assert 1 <= len(hits) <= 5 and all({"doc_id", "para_id", "title", "text", "score"} <= set(h) for h in hits)
     filtered = client.predict("煤炭", 5, "通知", api_name="/search")
+    documents = client.predict("医德医风", 5, api_name="/search_documents")
+    assert documents and len({h["doc_id"] for h in documents}) == len(documents)
     assert filtered and all(h["doctype"] == "通知" for h in filtered)
     outline = client.predict("工作总结", "医德医风建设", "某县卫生健康局", 2026, "", 2, api_name="/compose")
     assert outline["title"].startswith("某县卫生健康局2026年") and outline["sections"]

@@ -52,9 +52,10 @@ def build_app(service):
                 about = about_page.build(service)
         for fn, outputs in (search["refresh"], corpus["refresh"], about["refresh"]):
             demo.load(fn, None, outputs, api_visibility="private")
-        api_search, api_compose = make_api(service)
+        api_search, api_compose, api_search_documents = make_api(service)
         gr.api(api_search, api_name="search", queue=False)
         gr.api(api_compose, api_name="compose", queue=False)
+        gr.api(api_search_documents, api_name="search_documents", queue=False)
     demo.queue(default_concurrency_limit=4)
     return demo
 

@@ -31,11 +31,16 @@ def _user_errors(fn):
 
 def make_api(service: Service):
     def search(query: str, k: int = 10, doctype: str = "", role: str = "", year_from: int = 0, year_to: int = 0,
-               org: str = "", source: str = "", unit: str = "paragraph") -> list[dict]:
-        """检索先例段落。doctype/role 可用逗号分隔多个；年份 0 表示不限；unit 为 paragraph（按段落）或
-        document（按文件，每个文件一条，附其他相关段落）。返回命中列表。"""
+               org: str = "", source: str = "") -> list[dict]:
+        """检索先例段落。doctype/role 可用逗号分隔多个；年份 0 表示不限。返回命中段落列表。"""
         filters = make_filters(split_keywords(doctype), split_keywords(role), year_from, year_to, org, source)
-        return [hit_json(h) for h in service.search(query, int(k), filters, unit)]
+        return [hit_json(h) for h in service.search(query, int(k), filters)]
+
+    def search_documents(query: str, k: int = 10, doctype: str = "", role: str = "", year_from: int = 0,
+                         year_to: int = 0, org: str = "", source: str = "") -> list[dict]:
+        """按文件检索：每个文件一条（最相关的段落），`passages` 为该文件其他相关段落。参数同 /search。"""
+        filters = make_filters(split_keywords(doctype), split_keywords(role), year_from, year_to, org, source)
+        return [hit_json(h) for h in service.search(query, int(k), filters, "document")]
 
     def compose(doctype: str, topic: str, org: str = "", year: int = 0, keywords: str = "",
                 alternatives: int = 3) -> dict:
@@ -44,4 +49,4 @@ def make_api(service: Service):
                                   int(alternatives))
         return outline_to_dict(outline)
 
-    return _user_errors(search), _user_errors(compose)
+    return _user_errors(search), _user_errors(compose), _user_errors(search_documents)
