@@ -43,8 +43,19 @@ def load_corpus(limit_laws: int = 300) -> list[tuple[str, str, str]]:
                   if p.name.lower() not in ("_index.md", "readme.md", "source.md"))
     random.Random(SEED).shuffle(laws)
     for path in laws[:limit_laws]:
-        docs.append((f"law-{path.stem}", "laws", path.read_text(encoding="utf-8"), None))
+        docs.append((f"law-{path.stem}", "laws", _without_info(path.read_text(encoding="utf-8")), None))
     return docs
+
+
+def _without_info(text: str) -> str:
+    """A lawrefbook file without the block lawrefbook puts between the title and <!-- INFO END -->:
+    the converter's own rendering of the 题注 (dates and 修正 notes, one per line, the opening （ of
+    the original note dropped), not text of the published law."""
+    head, sep, body = text.partition("<!-- INFO END -->")
+    if not sep:
+        return text
+    title = next((line for line in head.splitlines() if line.startswith("# ")), "")
+    return f"{title}\n{body.lstrip()}" if title else body.lstrip()
 
 
 def _with_title(title: str, text: str) -> str:

@@ -260,3 +260,55 @@ def test_period_range_hyphen_and_ordinals():
     ok = ("依据 GB/T 9704-2012 和 2024-03-05 的通知，电话010-12345678，www.gov.cn，1.5亿元，1.加强领导，"
           "第一、二季度，第一、第二批，图1.所示")
     assert rules(ok, "标点") == []
+
+
+# false positives found on clean published documents (tuning half of benchmarks/norms_bench.py) --
+
+def test_question_mark_standing_for_a_lost_character_is_not_punctuation():
+    # the source's encoding lost rare fish names (鱇??白鱼, 唇?): not a half-width question mark
+    assert rules("保护杞麓白鱼、鱇??白鱼、星云白鱼等珍稀鱼类，乌苏里拟鲿、唇?等物种。", "标点") == []
+    # a real question in Chinese text is still reported
+    found = [f.text for f in check_text("此事是否可行?请批示。") if f.rule == "punct.halfwidth"]
+    assert found == ["?"]
+
+
+def test_series_separator_in_a_book_list_is_not_a_full_stop():
+    row = "环境保护与生态文明教育：澄迈县地方教材.二年级中国环境出版集团有限公司978-7-5111-3302-1"
+    assert rules(row, "标点") == []
+    assert rules("做好工作.下一步继续推进。", "标点") == ["punct.halfwidth"]
+
+
+def test_parenthesis_broken_by_a_subscript_line_is_paired():
+    assert rules("关于空气质量的报告\n地级及以上城市细颗粒物（PM\n2.5\n）平均浓度下降9.1%。\n", "标点") == []
+    assert rules("关于空气质量的报告\n细颗粒物（PM平均浓度下降，继续推进大气污染防治工作。\n", "标点") \
+        == ["punct.unpaired"]
+
+
+def test_quoted_new_text_of_an_amendment_keeps_its_own_numbering():
+    doc = ("关于修改某办法的决定\n一、修改《某办法》\n（一）将第六条修改为：\n“第六条 有下列情形之一的：\n"
+           "（一）未经许可的；\n（二）逾期不改的。”\n（二）将第七条修改为：\n“第七条 本办法自公布之日起施行。”\n"
+           "（三）删去第八条。\n")
+    assert rules(doc, "层次序数") == []
+    assert "level.sequence" in rules(doc.replace("（三）删去", "（五）删去"), "层次序数")
+
+
+def test_signature_date_before_an_appended_text_is_found():
+    text = ("关于印发《某方案》的通知各省生态环境厅：现将《某方案》印发给你们，请遵照执行。"
+            "生态环境部办公厅2021年2月10日（此件社会公开）某方案一、总体要求" + "加强监测，落实责任。" * 60)
+    assert rules(text, "结构") == []
+    no_date = text.replace("2021年2月10日", "")
+    assert rules(no_date, "结构") == ["struct.date_missing"]
+    # a date inside the text (not after an issuing organ) is not a 成文日期
+    assert rules(no_date.replace("一、总体要求", "一、总体要求该公司2016年3月4日取得许可"), "结构") \
+        == ["struct.date_missing"]
+
+
+def test_opening_of_the_body_is_not_taken_for_the_addressee():
+    text = "国务院关于某事的批复\n国函〔1995〕107号\n你部《关于某事的请示》收悉，现批复如下：\n一、同意。\n国务院\n1995年3月1日\n"
+    assert rules(text, "结构") == ["struct.addressee"]
+    assert rules(text.replace("107号\n你部", "107号\n电力工业部：\n你部"), "结构") == []
+    # title and 主送 on one line, no 文号
+    body = "请认真落实报告提出的各项要求，加强监督检查。" * 10
+    assert rules(f"关于印发《某报告》的函各有关单位：现印发给你们。{body}国家核安全局2022年5月17日", "结构") == []
+    assert rules(f"关于印发《某报告》的函现印发给你们，供参考。{body}国家核安全局2022年5月17日", "结构") \
+        == ["struct.addressee"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.norms.document import CheckDocument
+from assistant.norms.punctuation import _quote_continues
 from assistant.norms.finding import ADVICE, ERROR, Finding, finding
 
 CATEGORY = "层次序数"
@@ -55,7 +56,10 @@ def check(doc: CheckDocument) -> list[Finding]:
     counters: dict[int, int] = {}  # level → last number under the current parent
     deepest = 0  # the deepest level open at this point (0 = none yet)
     in_attachments = False  # 附件：1.… 2.… is a list of names (structure checks it), not headings
+    quoted = _quoted_paragraphs(doc.paragraphs)
     for i, text in enumerate(doc.paragraphs):
+        if i in quoted:  # quoted text (“将第六条修改为：”“……”) keeps the numbering of its source
+            continue
         if _ATTACHMENT_LIST.match(text) or (in_attachments and _ITEM.match(text)):
             in_attachments = True
             continue
@@ -86,6 +90,19 @@ def check(doc: CheckDocument) -> list[Finding]:
             del counters[deeper]
         deepest = level
     return found
+
+
+def _quoted_paragraphs(paragraphs) -> set[int]:
+    """Paragraphs inside a quotation that opens a paragraph with “ (one quoted paragraph, or several
+    with only the last one closing, GB/T 15834-2011 4.1.4): the new text of an amended article."""
+    quoted: set[int] = set()
+    open_ = False
+    for i, text in enumerate(paragraphs):
+        if open_ or text.startswith("“"):
+            quoted.add(i)
+            depth = (1 if open_ and not text.startswith("“") else 0) + text.count("“") - text.count("”")
+            open_ = depth > 0 and _quote_continues(paragraphs[i + 1:i + 30])
+    return quoted
 
 
 def _next_sibling(doc: CheckDocument, i: int, level: int) -> int | None:

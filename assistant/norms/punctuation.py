@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.norms.document import CheckDocument
-from assistant.norms.finding import ERROR, Finding, finding, is_chinese_context
+from assistant.norms.finding import ERROR, Finding, finding, is_chinese_context, is_cjk
 
 CATEGORY = "标点"
 FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -18,6 +18,9 @@ _PERIOD = re.compile(r"(?<=[\u4e00-\u9fff）”》])\.(?![\d.A-Za-z])")  # 工�
 _RANGE_HYPHEN = re.compile(r"(?<![\d/A-Za-z. -])(\d{4})-(\d{4})(?=年)|(?<=\d日)-(?=\d{1,2}日)|(?<=\d月)-(?=\d{1,2}月)")
 _ORDINAL_DUNHAO = re.compile(r"(?<![\u4e00-\u9fff])(?:第[一二三四五六七八九十]{1,3}|其[一二三四五六七八九十]|首先|其次|再次|最后)(、)"
                              r"(?![一二三四五六七八九十第次批届轮季期条款章节部类项名个])")
+_QUESTION_WORD = re.compile(r"[吗呢么吧何谁哪几否怎]|多少")
+_CLAUSE_END = re.compile(r"[，。；！？：,;!:]")
+_ISBN = re.compile(r"97[89]-?7-\d{1,7}-\d{1,7}-[\dX]")  # a book list (bibliographic entries, a table)
 _ELLIPSIS = re.compile(r"\.{3,}|。{3,}|…{3,}|(?<!…)…(?!…)|(?:⋯){1,}|…\.{1,}")
 
 
@@ -26,7 +29,7 @@ def check(doc: CheckDocument) -> list[Finding]:
     carried = False  # a quotation opened in an earlier paragraph is still running
     for i, text in enumerate(doc.paragraphs):
         continued = _quote_continues(doc.paragraphs[i + 1:i + 30])
-        pairs, carried = _pairs(i, text, continued, carried)
+        pairs, carried = _pairs(i, text, continued, carried, doc.paragraphs[i + 1:i + 3])
         found += (_halfwidth(i, text) + pairs + _deng(i, text) + _doubled(i, text) + _ellipsis(i, text)
                   + _period(i, text) + _range_hyphen(i, text) + _ordinal(i, text))
     return found
@@ -62,6 +65,8 @@ def _halfwidth(i: int, text: str) -> list[Finding]:
         before, after = text[pos - 1] if pos else "", text[pos + 1] if pos + 1 < len(text) else ""
         if ch in ",:" and before.isdigit() and after.isdigit():
             continue
+        if ch == "?" and _lost_character(text, pos):
+            continue
         if ch in "()" and pos in chinese_at:
             chinese = chinese_at[pos]
         else:
@@ -72,6 +77,18 @@ def _halfwidth(i: int, text: str) -> list[Finding]:
     return [finding("punct.halfwidth", CATEGORY, ERROR, i, text, pos, pos + 1,
                     f"中文行文中应使用全角标点“{FULL[text[pos]]}”，不用半角“{text[pos]}”（GB/T 15834-2011 4）",
                     FULL[text[pos]]) for pos in flagged]
+
+
+def _lost_character(text: str, pos: int) -> bool:
+    """A ? that stands for a character the source's encoding lost (鱇??白鱼, 唇?等): doubled, or
+    inside a word of a clause that asks nothing (no 吗、呢、何、是否、多少 … before it)."""
+    before, after = text[pos - 1:pos], text[pos + 1:pos + 2]
+    if before == "?" or after == "?":
+        return True
+    if not (is_cjk(before) and is_cjk(after)):
+        return False
+    clause = _CLAUSE_END.split(text[:pos])[-1]
+    return not _QUESTION_WORD.search(clause)
 
 
 def _chinese_parens(text: str) -> dict[int, bool]:
@@ -89,8 +106,8 @@ def _chinese_parens(text: str) -> dict[int, bool]:
     return result
 
 
-def _pairs(i: int, text: str, quote_continues: bool = False,
-           carried: bool = False) -> tuple[list[Finding], bool]:
+def _pairs(i: int, text: str, quote_continues: bool = False, carried: bool = False,
+           following=()) -> tuple[list[Finding], bool]:
     """Every opening mark closed in the same paragraph, in order (a quotation may run over
     paragraphs); straight " quotes are flagged. Returns the findings and whether a quotation
     stays open into the next paragraph."""
@@ -112,7 +129,8 @@ def _pairs(i: int, text: str, quote_continues: bool = False,
             continue
         out += [finding("punct.unpaired", CATEGORY, ERROR, i, text, pos, pos + 1,
                         f"“{left}”缺少与之配对的“{right}”（GB/T 15834-2011 4.8、4.9、4.10）")
-                for pos in stack if 0 <= pos < len(text) - 1]  # ending the line: a broken line
+                for pos in stack if 0 <= pos < len(text) - 1  # ending the line: a broken line
+                and not _closed_after_break(text, pos, left, right, following)]
     if text.count('"') and any(is_chinese_context(c) for c in text) and not _masked(text):
         quotes = list(re.finditer('"', text))
         paired = len(quotes) % 2 == 0
@@ -121,6 +139,16 @@ def _pairs(i: int, text: str, quote_continues: bool = False,
                                "中文行文中的引号用“”，不用直引号 \"（GB/T 15834-2011 4.8）",
                                ("“" if n % 2 == 0 else "”") if paired else None))
     return out, still_open
+
+
+def _closed_after_break(text: str, pos: int, left: str, right: str, following) -> bool:
+    """（PM / 2.5 / ）: a subscript or superscript put on lines of its own broke the paragraph just
+    after the opening mark; the closing mark comes within the next two short lines."""
+    if len(text) - pos > 8:
+        return False
+    head = "".join(following[:2])[:12]
+    k = head.find(right)
+    return k >= 0 and left not in head[:k]
 
 
 def _deng(i: int, text: str) -> list[Finding]:
@@ -156,6 +184,8 @@ def _ellipsis(i: int, text: str) -> list[Finding]:
 def _period(i: int, text: str) -> list[Finding]:
     """A half-width full stop after Chinese text (工作.) is the 句号 “。” (GB/T 15834-2011 4.1)."""
     skip = _masked(text)
+    if _ISBN.search(text):  # 教材.二年级 in a list of books: the series/volume separator of a catalogue
+        return []
     return [finding("punct.halfwidth", CATEGORY, ERROR, i, text, m.start(), m.end(),
                     "中文行文中的句号用“。”，不用半角“.”（GB/T 15834-2011 4.1）", "。")
             for m in _PERIOD.finditer(text) if not any(s <= m.start() < e for s, e in skip)]

@@ -14,7 +14,13 @@ NEEDS_SIGNATURE = ("请示", "函", "批复", "报告", "通知", "通报", "决
 _QINGSHI_ENDINGS = re.compile(r"(?:妥否|当否|可否|是否可行|以上请示).{0,6}请.{0,4}(?:批示|批复|审批|审定|指示)"
                               r"|请(?:予|给予)?(?:批示|批复|批准|审批|审定|核准|研究批复)|特此请示")
 _DATE_TAIL = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九○]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
+# 署名 + 成文日期 followed by what comes after the body (此件公开, 抄送, 印发, an appended 附件 or the
+# forwarded/issued text): the date is there, the document just goes on (转发、印发……的通知 with the text)
+_SIGNED_BEFORE_APPENDIX = re.compile(
+    r"(?:[院厅部委会局府室办组司处署站心]|人民政府)\s*" + _DATE_TAIL.pattern
+    + r"\s*(?=$|[（(]此件|抄送|抄报|附件|[\u4e00-\u9fff]{2,16}(?:办公厅|办公室)\s*\d{4}年\d{1,2}月\d{1,2}日印发)")
 _TAIL_SKIP = re.compile(r"^(?:抄送|抄报|印发|（此件|\(此件|附件|联系人|联系电话|\d+[.．])")
+_NOT_ADDRESSEE = re.compile(r"收悉|如下$|现将|现就|为了|为进一步|根据|经研究|经国务院")
 _ATTACH_HEAD = re.compile(r"^附件[：:]\s*(.*)$")
 _ATTACH_ITEM = re.compile(r"^(\d{1,2})[.．、]\s*(.+)$")
 _ATTACH_MARK = re.compile(r"^附件\s*(\d{1,2})?\s*$")
@@ -45,6 +51,10 @@ def addressee_span(doc: CheckDocument) -> tuple[int, int, int] | None:
             if i <= 1 or colon > 60:  # title, 文号 or date may precede it on the same line
                 head = re.search(r"(?:〕\d+号|号|日|\d{4}年\d{1,2}月\d{1,2}日)(?=[^号日]*$)", text[:colon])
                 start = head.end() if head else 0
+                if doc.title and text.startswith(doc.title) and start < len(doc.title) < colon:
+                    start = len(doc.title)  # 关于……的函各有关单位：the title runs into the 主送
+            if _NOT_ADDRESSEE.search(text[start:colon]):
+                return None  # 你部《……的请示》收悉，现批复如下：opens the body; no 主送 before it
             return i, start, colon
     return None
 
@@ -93,6 +103,8 @@ def _signature(doc: CheckDocument) -> list[Finding]:
     tail = _body_tail(doc)
     window = 400 if len(doc.paragraphs) == 1 else 80
     if any(_DATE_TAIL.search(text[-window:]) for _, text in tail[-3:]):
+        return []
+    if any(_SIGNED_BEFORE_APPENDIX.search(text) for text in doc.paragraphs):
         return []
     i, text = tail[-1] if tail else (0, doc.title)
     return [finding("struct.date_missing", CATEGORY, ERROR, i, text, max(0, len(text) - 1), len(text),
