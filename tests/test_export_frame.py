@@ -235,3 +235,61 @@ def test_layout_verifier_checks_page_number_and_colophon_sizes(tmp_path):
         run.font.size = Pt(10)
     document.save(str(path))
     assert {f.rule for f in check_layout(path)} == {"layout.page_number_size", "layout.colophon_size"}
+
+
+def test_layout_verifier_measures_issuer_position_red_line_and_grid(tmp_path):
+    """7.2.3 (35 mm), 7.2.7 (156 mm), 5.2.2 (28 characters, 22 lines): our export passes — also with
+    签发人 and as a letter — and a copy changed with python-docx is reported, rule by rule."""
+    from docx.shared import Mm, Pt
+
+    for frame in (FRAME, dataclasses.replace(FRAME, signer="张三"), dataclasses.replace(FRAME, letter=True)):
+        path = tmp_path / "ours.docx"
+        write_docx(outline(frame), path, sources="none")
+        assert check_layout(path) == []
+
+    def changed(edit, frame=FRAME):
+        path = tmp_path / "changed.docx"
+        write_docx(outline(frame), path, sources="none")
+        document = Document(str(path))
+        edit(document)
+        document.save(str(path))
+        return {f.rule: f for f in check_layout(path)}
+
+    def issuer_of(document):
+        return next(p for p in document.paragraphs if p.text == FRAME.issuer)
+
+    def lower_issuer(document):
+        issuer_of(document).paragraph_format.space_before = Mm(20)
+    found = changed(lower_issuer)
+    assert set(found) == {"layout.issuer_position"} and "35 mm" in found["layout.issuer_position"].message
+    assert found["layout.issuer_position"].text == FRAME.issuer
+
+    def remove_marks(document):  # 份号、密级、紧急程度 gone, the space before left as it was: 3 lines too low
+        for p in document.paragraphs[:3]:
+            p._p.getparent().remove(p._p)
+    assert set(changed(remove_marks)) == {"layout.issuer_position"}
+
+    def short_line(document):
+        number = next(p for p in document.paragraphs if p.text == FRAME.doc_number)
+        number.paragraph_format.left_indent = Mm(20)
+    found = changed(short_line)
+    assert set(found) == {"layout.red_rule_width"} and "156 mm" in found["layout.red_rule_width"].message
+
+    def no_char_grid(document):
+        document.sections[0]._sectPr.find(qn("w:docGrid")).set(qn("w:charSpace"), "0")
+    found = changed(no_char_grid)
+    assert set(found) == {"layout.chars_per_line"} and "27" in found["layout.chars_per_line"].message
+
+    def wide_lines(document):
+        document.styles["Normal"].paragraph_format.line_spacing = Pt(31)
+    assert "layout.lines_per_page" in changed(wide_lines)
+
+    def letter_moved(document):
+        issuer_of(document)._p.pPr.find(qn("w:framePr")).set(qn("w:y"), str(round(Mm(45).pt * 20)))
+    found = changed(letter_moved, dataclasses.replace(FRAME, letter=True))
+    assert set(found) == {"layout.issuer_position"} and "上页边" in found["layout.issuer_position"].message
+
+    def letter_line(document):
+        issuer_of(document)._p.pPr.find(qn("w:framePr")).set(qn("w:w"), str(round(Mm(156).pt * 20)))
+    found = changed(letter_line, dataclasses.replace(FRAME, letter=True))
+    assert set(found) == {"layout.red_rule_width"} and "170 mm" in found["layout.red_rule_width"].message

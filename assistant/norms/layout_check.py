@@ -28,6 +28,9 @@ ROLE_NAMES = {"title": "标题", 1: "一级标题", 2: "二级标题", 3: "三�
 _FONT_NAMES = {"小标宋": "小标宋体（方正小标宋简体）", "黑体": "黑体", "楷体": "楷体（楷体_GB2312）",
                "仿宋": "仿宋体（仿宋_GB2312）"}
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号")
+TEXT_WIDTH_MM, LETTER_LINE_MM, WIDTH_TOLERANCE_MM = 156, 170, 1.0
+ISSUER_TOP_MM, LETTER_ISSUER_TOP_MM, POSITION_TOLERANCE_MM = 35, 30, 2.0
+_REDS = ("FF0000", "E60000", "C00000")
 _APPENDIX = "附：素材来源"
 
 
@@ -48,7 +51,7 @@ def check_layout(path: str | Path) -> list[Finding]:
         document = Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise LayoutError(f"{path}：不是有效的 .docx 文件（{type(exc).__name__}）") from None
-    found = _page(document) + _footers(document)
+    found = _page(document) + _char_grid(document) + _footers(document) + _masthead_geometry(document)
     paragraphs = [p for p in document.paragraphs if p.text.strip()]
     if any(p.text.strip() == _APPENDIX for p in paragraphs):
         paragraphs = paragraphs[:[p.text.strip() for p in paragraphs].index(_APPENDIX)]
@@ -89,6 +92,162 @@ def _page(document) -> list[Finding]:
         out.append(_doc("layout.grid", ERROR, f"每面应排 {LINES} 行，网格行距给出约 {text_height_pt * 20 / pitch:.1f} 行"
                                              "（GB/T 9704-2012 5.2.2）"))
     return out
+
+
+def _text_block_mm(section) -> tuple[float, float]:
+    """版心 width and height in mm (page minus margins)."""
+    return (_mm(section.page_width) - _mm(section.left_margin) - _mm(section.right_margin),
+            _mm(section.page_height) - _mm(section.top_margin) - _mm(section.bottom_margin))
+
+
+def _default_size(document) -> float:
+    """The document's default font size (pt): docDefaults, else the Normal style, else 10.5."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    size = _rpr_font(rpr_default.find(qn("w:rPr")) if rpr_default is not None else None)[1]
+    return size or _rpr_font(document.styles["Normal"].element.rPr)[1] or 10.5
+
+
+def _char_grid(document) -> list[Finding]:
+    """Characters per line (28) from the character grid, and lines per page (22) from the body
+    text's own line spacing (an exact spacing overrides the line grid) (GB/T 9704-2012 5.2.2)."""
+    out = []
+    section = document.sections[0]
+    width_mm, height_mm = _text_block_mm(section)
+    width_pt, height_pt = width_mm / 25.4 * 72, height_mm / 25.4 * 72
+    grid = section._sectPr.find(qn("w:docGrid"))
+    normal = document.styles["Normal"]
+    body_pt = _rpr_font(normal.element.rPr)[1] or _default_size(document)
+    if grid is not None and grid.get(qn("w:type")) in ("linesAndChars", "snapToChars"):
+        pitch = _default_size(document) + int(grid.get(qn("w:charSpace"), "0")) / 4096
+        chars = int(width_pt / pitch + 1e-6) if pitch > 0 else 0
+        if chars != CHARS:
+            out.append(_doc("layout.chars_per_line", ERROR, f"每行应排 {CHARS} 个字，字符网格给出 {chars} 个"
+                                                         f"（字距 {pitch:.2f} pt，版心宽 {width_mm:.0f} mm）（GB/T 9704-2012 5.2.2）"))
+    else:
+        chars = int(width_pt / body_pt + 1e-6)
+        if chars != CHARS:
+            out.append(_doc("layout.chars_per_line", ADVICE, f"未设置字符网格：{body_pt:g} pt 的正文每行排 {chars} 个字，"
+                                                          f"一般每行排 {CHARS} 个字（GB/T 9704-2012 5.2.2）"))
+    fmt = normal.paragraph_format
+    if fmt.line_spacing_rule is not None and int(fmt.line_spacing_rule) == 4 and fmt.line_spacing:  # EXACTLY
+        lines = height_pt / fmt.line_spacing.pt
+        if abs(lines - LINES) > 0.5:
+            out.append(_doc("layout.lines_per_page", ERROR, f"正文固定行距 {fmt.line_spacing.pt:g} pt，每面约排 {lines:.1f} 行，"
+                                                          f"应为 {LINES} 行（GB/T 9704-2012 5.2.2）"))
+    return out
+
+
+def _masthead_geometry(document) -> list[Finding]:
+    """发文机关标志's top edge 35 mm below the 版心's top (7.2.3; 信函格式 30 mm below the page's
+    top, 10.1) and the red separator line as wide as the 版心, 156 mm (7.2.7; 信函格式 170 mm)."""
+    section = document.sections[0]
+    width_mm = _text_block_mm(section)[0]
+    top_margin_mm = _mm(section.top_margin)
+    pitch_pt = _line_pitch_pt(section)
+    out = []
+    paragraphs = document.paragraphs
+    issuer = next((k for k, p in enumerate(paragraphs[:12]) if p.text.strip() and _is_red(p)), None)
+    rules = [(k, p) for k, p in enumerate(paragraphs[:16]) if _red_border(p)]
+    letter = any(_frame_pr(p) is not None and _frame_pr(p).get(qn("w:vAnchor")) == "page" for _, p in rules)
+    index = {id(p._p): n for n, p in enumerate(q for q in paragraphs if q.text.strip())}
+    if issuer is not None:
+        p = paragraphs[issuer]
+        runs = [r for r in p.runs if r.text.strip()]
+        size_pt = run_font(document, p, runs[0])[1]
+        frame = _frame_pr(p)
+        if frame is not None and frame.get(qn("w:y")) is not None:
+            top_mm = int(frame.get(qn("w:y"))) / 20 / 72 * 25.4
+            if frame.get(qn("w:vAnchor")) == "page":
+                top_mm -= top_margin_mm
+        else:
+            top_pt = sum(_height_pt(q, pitch_pt) for q in paragraphs[:issuer] if _frame_pr(q) is None)
+            top_mm = (top_pt + _space_pt(p, "before")) / 72 * 25.4
+        line_pt = _line_height_pt(p, pitch_pt)
+        top_mm += max(0.0, line_pt - size_pt) / 2 / 72 * 25.4  # the glyphs sit centred in an exact line
+        expected, where = (LETTER_ISSUER_TOP_MM - top_margin_mm, "上页边") if letter else (ISSUER_TOP_MM, "版心上边缘")
+        if abs(top_mm - expected) > POSITION_TOLERANCE_MM:
+            actual = top_mm + top_margin_mm if letter else top_mm
+            out.append(_para("layout.issuer_position", ERROR, index.get(id(p._p), -1), p.text.strip(),
+                             f"发文机关标志上边缘距{where}应为 {LETTER_ISSUER_TOP_MM if letter else ISSUER_TOP_MM} mm，"
+                             f"实际约 {actual:.0f} mm（GB/T 9704-2012 {'10.1' if letter else '7.2.3'}）"))
+    for k, p in rules:
+        frame = _frame_pr(p)
+        if frame is not None and frame.get(qn("w:w")) is not None:
+            line_mm, expected = int(frame.get(qn("w:w"))) / 20 / 72 * 25.4, (LETTER_LINE_MM if letter else TEXT_WIDTH_MM)
+        else:
+            left, right = _indents_pt(p)
+            line_mm, expected = width_mm - (left + right) / 72 * 25.4, TEXT_WIDTH_MM
+        if abs(line_mm - expected) > WIDTH_TOLERANCE_MM:
+            text = p.text.strip()
+            out.append(_para("layout.red_rule_width", ERROR, index.get(id(p._p), -1), text,
+                             f"{'信函格式的红色双线应长' if letter else '红色分隔线应与版心等宽，即'} {expected} mm，"
+                             f"实际约 {line_mm:.0f} mm（GB/T 9704-2012 {'10.1' if letter else '7.2.7'}）"))
+    return out
+
+
+def _frame_pr(paragraph):
+    ppr = paragraph._p.pPr
+    return ppr.find(qn("w:framePr")) if ppr is not None else None
+
+
+def _red_border(paragraph) -> bool:
+    ppr = paragraph._p.pPr
+    border = ppr.find(qn("w:pBdr")) if ppr is not None else None
+    return border is not None and any(
+        line is not None and line.get(qn("w:color"), "").upper() in _REDS
+        for line in (border.find(qn("w:top")), border.find(qn("w:bottom"))))
+
+
+def _line_pitch_pt(section) -> float:
+    grid = section._sectPr.find(qn("w:docGrid"))
+    pitch = int(grid.get(qn("w:linePitch"), "0")) if grid is not None else 0
+    return pitch / 20 if pitch else 15.6  # Word's single line of 10.5 pt without a grid (approx.)
+
+
+def _style_chain(paragraph):
+    style = paragraph.style
+    while style is not None:
+        yield style
+        style = style.base_style
+
+
+def _line_height_pt(paragraph, pitch_pt: float) -> float:
+    """The height of one line: an exact or minimum spacing as given, else the grid pitch × the
+    multiple (lines snap to the grid)."""
+    for fmt in [paragraph.paragraph_format] + [s.paragraph_format for s in _style_chain(paragraph)]:
+        rule, spacing = fmt.line_spacing_rule, fmt.line_spacing
+        if spacing is None:
+            continue
+        if hasattr(spacing, "pt"):
+            return spacing.pt
+        return pitch_pt * float(spacing)
+    return pitch_pt
+
+
+def _space_pt(paragraph, side: str) -> float:
+    for fmt in [paragraph.paragraph_format] + [s.paragraph_format for s in _style_chain(paragraph)]:
+        value = getattr(fmt, f"space_{side}")
+        if value is not None:
+            return value.pt
+    return 0.0
+
+
+def _height_pt(paragraph, pitch_pt: float) -> float:
+    """A one-line paragraph's height: space before + its line + space after."""
+    return _space_pt(paragraph, "before") + _line_height_pt(paragraph, pitch_pt) + _space_pt(paragraph, "after")
+
+
+def _indents_pt(paragraph) -> tuple[float, float]:
+    ind = None
+    for ppr in [paragraph._p.pPr] + [s.element.pPr for s in _style_chain(paragraph)]:
+        ind = ppr.find(qn("w:ind")) if ppr is not None else None
+        if ind is not None:
+            break
+    if ind is None:
+        return 0.0, 0.0
+    return tuple(int(ind.get(qn(f"w:{side}"), ind.get(qn(f"w:{alt}"), "0"))) / 20
+                 for side, alt in (("left", "start"), ("right", "end")))
 
 
 def _footers(document) -> list[Finding]:
