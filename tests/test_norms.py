@@ -267,6 +267,7 @@ def test_period_range_hyphen_and_ordinals():
 def test_question_mark_standing_for_a_lost_character_is_not_punctuation():
     # the source's encoding lost rare fish names (鱇??白鱼, 唇?): not a half-width question mark
     assert rules("保护杞麓白鱼、鱇??白鱼、星云白鱼等珍稀鱼类，乌苏里拟鲿、唇?等物种。", "标点") == []
+    assert rules("根据历史数据，?江河共有鱼类45种。", "标点") == []
     # a real question in Chinese text is still reported
     found = [f.text for f in check_text("此事是否可行?请批示。") if f.rule == "punct.halfwidth"]
     assert found == ["?"]

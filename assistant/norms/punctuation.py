@@ -80,12 +80,12 @@ def _halfwidth(i: int, text: str) -> list[Finding]:
 
 
 def _lost_character(text: str, pos: int) -> bool:
-    """A ? that stands for a character the source's encoding lost (鱇??白鱼, 唇?等): doubled, or
-    inside a word of a clause that asks nothing (no 吗、呢、何、是否、多少 … before it)."""
+    """A ? that stands for a character the source's encoding lost (鱇??白鱼, 唇?等, 数据，?江河):
+    doubled, or before a 汉字 in a clause that asks nothing (no 吗、呢、何、是否、多少 … before it)."""
     before, after = text[pos - 1:pos], text[pos + 1:pos + 2]
     if before == "?" or after == "?":
         return True
-    if not (is_cjk(before) and is_cjk(after)):
+    if not (is_chinese_context(before) and is_cjk(after)):  # 唇?等, ，?江河
         return False
     clause = _CLAUSE_END.split(text[:pos])[-1]
     return not _QUESTION_WORD.search(clause)
