@@ -29,6 +29,13 @@ class Settings:
     ocr: bool = True  # OCR scanned PDF pages and page images (off: --no-ocr / GONGWEN_NO_OCR=1)
     ocr_max_pages: int = 50  # pages OCR'd per file at most (GONGWEN_OCR_MAX_PAGES)
     ocr_seconds: float = 600  # OCR time per file at most (GONGWEN_OCR_SECONDS)
+    backend: str = "embedded"  # embedded | milvus (GONGWEN_BACKEND, --backend)
+    milvus_uri: str | None = None  # a file path = Milvus Lite; http(s)://host:19530 = a server (GONGWEN_MILVUS_URI)
+    milvus_token: str | None = None  # GONGWEN_MILVUS_TOKEN ("user:password" or an API key)
+    milvus_user: str | None = None  # GONGWEN_MILVUS_USER
+    milvus_password: str | None = None  # GONGWEN_MILVUS_PASSWORD
+    milvus_prefix: str | None = None  # collection name prefix (default gongwen_; GONGWEN_MILVUS_PREFIX)
+    milvus_index: str | None = None  # dense index: FLAT (Lite default) | IVF_FLAT | HNSW (server default)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -49,5 +56,12 @@ def settings_from_env(**overrides) -> Settings:
         "ocr": False if env.get("GONGWEN_NO_OCR", "").strip().lower() in ("1", "true", "yes", "on") else None,
         "ocr_max_pages": int(env["GONGWEN_OCR_MAX_PAGES"]) if env.get("GONGWEN_OCR_MAX_PAGES") else None,
         "ocr_seconds": float(env["GONGWEN_OCR_SECONDS"]) if env.get("GONGWEN_OCR_SECONDS") else None,
+        "backend": env.get("GONGWEN_BACKEND") or None,
+        "milvus_uri": env.get("GONGWEN_MILVUS_URI") or None,
+        "milvus_token": env.get("GONGWEN_MILVUS_TOKEN") or None,
+        "milvus_user": env.get("GONGWEN_MILVUS_USER") or None,
+        "milvus_password": env.get("GONGWEN_MILVUS_PASSWORD") or None,
+        "milvus_prefix": env.get("GONGWEN_MILVUS_PREFIX") or None,
+        "milvus_index": env.get("GONGWEN_MILVUS_INDEX") or None,
     }
     return base.with_(**values).with_(**overrides)

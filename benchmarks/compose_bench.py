@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.compose import compose, load_templates, unmarked_digits  # noqa: E402
-from assistant.compose import topics  # noqa: E402
+from assistant.compose import choice, topics  # noqa: E402
 from assistant.compose.slots import fill_slots  # noqa: E402
 from assistant.compose.passages import is_fragment, source_org  # noqa: E402
 from assistant.config import Settings  # noqa: E402
@@ -137,7 +137,7 @@ def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], lis
     top = [h.text for h in hits[:n]]
     usable = [h.text for h in hits if not is_fragment(h.text)][:n]
     rows = rng.sample(range(index.n), min(n, index.n))
-    rand = [index.sql("SELECT text FROM paragraphs WHERE row = ?", (r,))[0][0] for r in rows]
+    rand = [index.backend.sql("SELECT text FROM paragraphs WHERE row = ?", (r,))[0][0] for r in rows]
     return top, usable, rand
 
 
@@ -192,8 +192,8 @@ _TOPIC_CACHE: dict[str, object] = {}
 
 def precedent_topic_of(index, doc_id: str):
     if doc_id not in _TOPIC_CACHE:
-        title, org, doc = index.sql("SELECT title, org, id FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))[0]
-        texts = [r[0] for r in index.sql("SELECT text FROM paragraphs WHERE doc = ?", (doc,))]
+        title, org, doc = index.backend.sql("SELECT title, org, id FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))[0]
+        texts = [r[0] for r in index.backend.sql("SELECT text FROM paragraphs WHERE doc = ?", (doc,))]
         _TOPIC_CACHE[doc_id] = topics.precedent_topic(title or "", source_org(title or "", org), texts)
     return _TOPIC_CACHE[doc_id]
 
@@ -237,7 +237,7 @@ def held_out_adaptation(files: list[Path]) -> dict:
 
 
 def _doctype(index, doc_id: str) -> str | None:
-    rows = index.sql("SELECT doctype FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))
+    rows = index.backend.sql("SELECT doctype FROM documents WHERE doc_id = ? LIMIT 1", (doc_id,))
     return rows[0][0] if rows else None
 
 
@@ -274,6 +274,7 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "still_naming_precedent_topic_share": {
             half: sum(r["still_naming"] for r in part) / max(1, sum(r["paragraphs"] for r in part))
             for half, part in (("all", rows), ("tune", rows[0::2]), ("test", rows[1::2]))},
+        "by_half": {half: half_summary(part) for half, part in (("tune", rows[0::2]), ("test", rows[1::2]))},
         "subheadings": sum(r["subheadings"] for r in rows),
         "sections_with_gap_note": sum(r.get("gaps", 0) for r in rows),
         "consecutive_paragraphs": sum(r["consecutive"] for r in rows),
@@ -281,6 +282,19 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "compose_seconds_max": max(r["seconds"] for r in rows),
         "first_compose_seconds_incl_model_load": warmup,
         "index_seconds": index_seconds,
+    }
+
+
+def half_summary(rows: list[dict]) -> dict:
+    """Topic cosine (chosen vs plain top hits vs random), sections filled and role coverage of one half."""
+    return {
+        "outlines": len(rows),
+        "mean_topic_cos": mean(c for r in rows for c in r["topic_cos"]),
+        "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
+        "mean_topic_cos_top_usable_hits": mean(c for r in rows for c in r["topic_cos_top_usable_hits"]),
+        "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
+        "sections_filled": f"{sum(r['sections_filled'] for r in rows)}/{sum(r['sections'] for r in rows)}",
+        "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),
     }
 
 
@@ -303,8 +317,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "compose_bench.json")
     parser.add_argument("--index", type=Path, default=INDEX, help="index folder (built or updated incrementally)")
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="override choice.TOPIC_TOLERANCE (choose it on the tuning half only)")
     args = parser.parse_args()
     INDEX = args.index
+    if args.tolerance is not None:
+        choice.TOPIC_TOLERANCE = args.tolerance
     index_seconds = build_index()
     index = open_index(INDEX)
     templates = load_templates(None)

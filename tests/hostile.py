@@ -322,7 +322,7 @@ def probe(index_dir: Path, embedder=None) -> tuple:
         if embedder is not None:
             assert index.search(PROBE_QUERIES[0], k=3)
     finally:
-        index.db.close()
+        index.backend.close()
     return answer
 
 

@@ -71,7 +71,7 @@ def drafts(outline, alternatives=True):
 
 
 def doctype_of(index, doc_id):
-    return index.sql("SELECT doctype FROM documents WHERE doc_id = ?", (doc_id,))[0][0]
+    return index.backend.sql("SELECT doctype FROM documents WHERE doc_id = ?", (doc_id,))[0][0]
 
 
 @pytest.mark.parametrize("name,template_name", [("工作总结", "工作总结"), ("实施方案", "工作方案"), ("请示", "请示")])
@@ -102,7 +102,7 @@ def test_no_paragraph_used_twice(index, outlines, name):
     groups = []
     for p in used:
         doc_id, idx = p.source.para_id.rsplit("#", 1)
-        row = index.sql("SELECT p.near_dup FROM paragraphs p JOIN documents d ON d.id = p.doc "
+        row = index.backend.sql("SELECT p.near_dup FROM paragraphs p JOIN documents d ON d.id = p.doc "
                         "WHERE d.doc_id = ? AND p.idx = ?", (doc_id, int(idx)))
         if row and row[0][0]:
             groups.append(row[0][0])
@@ -122,7 +122,7 @@ def test_every_reused_paragraph_has_a_source(index, outlines, templates, name):
             assert p.source.doc_id == doc_id and p.source.title and Path(p.source.source).exists()
             assert p.source.relpath and not Path(p.source.relpath).is_absolute()
             assert (CORPUS / p.source.relpath).resolve() == Path(p.source.source).resolve()
-            stored = index.sql("SELECT p.text FROM paragraphs p JOIN documents d ON d.id = p.doc "
+            stored = index.backend.sql("SELECT p.text FROM paragraphs p JOIN documents d ON d.id = p.doc "
                                "WHERE d.doc_id = ? AND p.idx = ?", (doc_id, int(idx)))
             assert stored and p.precedent
 
@@ -186,7 +186,7 @@ def test_alias_names_the_document(outlines):
 
 
 def test_empty_section_is_kept(index, templates, tmp_path):
-    present = {r[0] for r in index.sql("SELECT DISTINCT role FROM paragraphs WHERE row IS NOT NULL")}
+    present = {r[0] for r in index.backend.sql("SELECT DISTINCT role FROM paragraphs WHERE row IS NOT NULL")}
     absent = [r for r in ROLES if r not in present]
     if not absent:
         pytest.skip("every role occurs in the test index")

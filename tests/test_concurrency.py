@@ -66,7 +66,7 @@ def test_searches_during_an_ingest_never_fail_and_see_one_generation(world):
                 try:
                     seen.append(("fresh", index.gen.name, answer_of(index), started))
                 finally:
-                    index.db.close()
+                    index.backend.close()
                 seen.append(("kept", kept.gen.name, answer_of(kept), started))
             except Exception as err:  # any failure is the finding: collect it with its type
                 errors.append(f"{type(err).__name__}: {err}")
@@ -92,7 +92,7 @@ def test_searches_during_an_ingest_never_fail_and_see_one_generation(world):
     stop.set()
     for thread in threads:
         thread.join(timeout=120)
-    kept.db.close()
+    kept.backend.close()
 
     assert proc.returncode == 0, proc.stderr
     assert not errors, errors[:5]

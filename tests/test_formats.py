@@ -287,5 +287,5 @@ def test_ingest_a_folder_of_archive_formats_and_search_it(office, tmp_path):
     index = open_index(index_dir, Settings(index_dir=index_dir))
     hits = index.search("爱国卫生运动 环境卫生死角", k=3)
     assert hits and hits[0].source.endswith("通知.ofd")
-    formats = {row[0] for row in index.sql("SELECT path FROM files")}
+    formats = {row[0] for row in index.backend.sql("SELECT path FROM files")}
     assert {Path(p).suffix for p in formats} == {".doc", ".rtf", ".ofd"}

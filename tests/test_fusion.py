@@ -108,7 +108,7 @@ def test_default_beats_each_signal_on_a_real_cmrc_slice(tmp_path):
     eval_set = evalsets.cmrc_set(SHARED, tmp_path)
     index = open_index(EVAL_INDEX, Settings(index_dir=EVAL_INDEX))
     keys = [doc for doc, _ in index.row_ids()]
-    doc_keys = [keys[int(s)] for s in index.levels.groups.doc_start[:-1]]
+    doc_keys = [keys[int(s)] for s in index.groups.doc_start[:-1]]
     queries = ev.collect(index, eval_set.queries[1::2][:400])  # the held-out (odd) half, as in gongwen eval
     prepared = ev.Prepared(eval_set, "corpus", keys, doc_keys, [], queries)
     mrr = {mode: ev.mean(ev.per_query(prepared, queries, mode, Blend()))["MRR@10"] for mode in ev.single_modes(prepared)}

@@ -31,9 +31,9 @@ def good_state(index_dir: Path, good: list[str]) -> tuple[list, list]:
     """Stored paragraphs and metadata of the good files, and each one's top hit for its own title."""
     index = open_index(index_dir, Settings(index_dir=index_dir))
     marks = ",".join("?" * len(good))
-    paragraphs = index.sql(f"SELECT d.path, d.title, d.doctype, d.date, p.idx, p.text, p.role FROM paragraphs p "
+    paragraphs = index.backend.sql(f"SELECT d.path, d.title, d.doctype, d.date, p.idx, p.text, p.role FROM paragraphs p "
                            f"JOIN documents d ON d.id = p.doc WHERE d.path IN ({marks}) ORDER BY d.path, p.idx", good)
-    titles = index.sql(f"SELECT path, title FROM documents WHERE path IN ({marks}) ORDER BY path", good)
+    titles = index.backend.sql(f"SELECT path, title FROM documents WHERE path IN ({marks}) ORDER BY path", good)
     top = [(path, index.search(title, k=1)[0].source) for path, title in titles]
     return [tuple(r) for r in paragraphs], top
 
@@ -88,7 +88,7 @@ def test_batch_continues_and_good_input_is_indexed(run):
     assert proc.returncode == 0, proc.stderr
     assert "入库完成" in proc.stdout
     index = open_index(run["index"], Settings(index_dir=run["index"]))
-    paths = {r[0] for r in index.sql("SELECT path FROM files")}
+    paths = {r[0] for r in index.backend.sql("SELECT path FROM files")}
     for name, path in run["made"].items():
         if EXPECT[name] == "ok":
             assert str(path) in paths, name

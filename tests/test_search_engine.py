@@ -87,13 +87,13 @@ def test_three_level_evidence_is_wired_and_explained(built):
     assert hits and all({"context", "fused"} <= set(h.explain) for h in hits)
     assert any(h.explain["context"] > 0 for h in hits)
     q = parse_query(query)
-    per_signal, bigram_scores = index._signals(q, None, levels.PARA_SIGNALS)
-    cands = index.candidates(q, None, per_signal, bigram_scores, index.blend)
+    per_signal, bigram_scores = index._signals(q, index.scope(None, q), levels.PARA_SIGNALS)
+    cands = index.candidates(q, index.scope(None, q), per_signal, bigram_scores, index.blend)
     expected = dict(zip(cands.rows.tolist(), levels.row_scores(cands, index.blend).tolist()))
     for h in hits:
         assert h.score == pytest.approx(expected[h.row], abs=1e-4)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    groups = index.levels.groups
+    groups = index.groups
     assert len(groups.sec_start) - 1 > len(groups.doc_start) - 1 >= 8  # headings split documents into sections
     documents = index.search(query, k=3, unit="document")
     assert all("document" in h.explain for h in documents)

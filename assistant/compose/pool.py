@@ -73,7 +73,4 @@ def _text_key(text: str) -> str:
 
 def paragraph_vectors(index: SearchIndex, rows: list[int]) -> np.ndarray | None:
     """Stored unit vectors of index rows (None if the vector store cannot return them)."""
-    try:
-        return index.vectors._stored(np.asarray(rows, dtype=np.int64))  # noqa: SLF001 — read-only gather
-    except (AttributeError, RuntimeError):
-        return None
+    return index.row_vectors(rows)

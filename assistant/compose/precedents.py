@@ -3,7 +3,6 @@ per compose call through the index's `sql` (documents and paragraphs tables)."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -56,12 +55,12 @@ class Precedents:
 
     def info(self, hit: Hit) -> DocInfo:
         if hit.doc_id not in self._info:
-            rows = self.index.sql("SELECT id, org, date, year, title, doc_number FROM documents WHERE doc_id = ? "
-                                  "LIMIT 1", (hit.doc_id,))
-            doc, org, date, year, title, number = rows[0] if rows else (None, hit.org, hit.date, None, hit.title, "")
-            title = title or hit.title
-            texts = [r[0] for r in self.index.sql("SELECT text FROM paragraphs WHERE doc = ? AND is_heading = 0",
-                                                  (doc,))] if doc is not None else []
+            found = self.index.document(hit.doc_id)
+            fields = found[0] if found else {"org": hit.org, "date": hit.date, "year": None, "title": hit.title,
+                                             "doc_number": ""}
+            org, date, year, number = fields["org"], fields["date"], fields["year"], fields["doc_number"]
+            title = fields["title"] or hit.title
+            texts = [p["text"] for p in found[1] if not p["is_heading"]] if found else []
             org = passages.source_org(title, org or hit.org)
             if org and not re.search("[省市县区旗州]", org) and not NATIONAL_ORG.search(org):
                 level = passages.dominant_level(texts)
@@ -74,26 +73,15 @@ class Precedents:
     def relpath(self, path: str) -> str:
         """The file relative to the indexed corpus root (the folder all indexed files share)."""
         if self._root is None:
-            rows = self.index.sql("SELECT MIN(path), MAX(path) FROM documents")
-            self._root = passages.corpus_root(rows[0][0], rows[0][1]) if rows and rows[0][0] else ""
+            paths = [str(p) for p in self.index.path_of] if self.index.n else []
+            self._root = passages.corpus_root(min(paths), max(paths)) if paths else ""
         return passages.relative_to(path, self._root)
 
     def following(self, hit: Hit, count: int) -> list[Neighbour]:
         """Up to `count` body paragraphs right after `hit` in the same precedent section."""
         idx = int(hit.para_id.rsplit("#", 1)[1])
-        rows = self.index.sql(
-            "SELECT p.row, p.idx, p.text, p.original, p.heading_path, p.role, p.is_heading FROM paragraphs p "
-            "JOIN documents d ON d.id = p.doc WHERE d.doc_id = ? AND p.idx > ? ORDER BY p.idx LIMIT ?",
-            (hit.doc_id, idx, count + 1))
-        out = []
-        for row, i, text, original, path_json, role, is_heading in rows:
-            path = tuple(json.loads(path_json or "[]"))
-            if is_heading or row is None or path != tuple(hit.heading_path) or i != idx + len(out) + 1:
-                break
-            out.append(Neighbour(int(row), int(i), text, original or text, path, role or ""))
-            if len(out) == count:
-                break
-        return out
+        return [Neighbour(int(p["row"]), int(p["idx"]), p["text"], p["original"] or p["text"], p["heading_path"],
+                          p["role"] or "") for p in self.index.following(hit.doc_id, idx, count, tuple(hit.heading_path))]
 
 
 def _title_level(title: str) -> str | None:

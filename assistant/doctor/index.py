@@ -79,10 +79,11 @@ def _integrity(gen: Path, counts: dict) -> str:
 
 def _opens(gen: Path, index_dir: Path, settings: Settings) -> str:
     """Empty when the generation loads as the search engine loads it (BM25, vectors, tokenizer; no model)."""
+    from assistant.search.backends.embedded import EmbeddedBackend
     from assistant.search.engine import SearchIndex
 
     try:
-        SearchIndex(gen, settings.with_(index_dir=index_dir))
+        SearchIndex(EmbeddedBackend(gen), settings.with_(index_dir=index_dir))
     except store.IndexError_ as err:
         return str(err)
     except Exception as err:  # noqa: BLE001 — a missing or damaged file

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.models import Hit
 from assistant.search import fusion, levels, store
+from assistant.search.backends.base import Filters, Scope, SearchBackend
 from assistant.search.query import Query, highlight_spans, parse_query, role_of_query
 
 SIGNALS = ("bm25_words", "bm25_bigrams", "dense")
@@ -19,62 +18,34 @@ UNITS = ("paragraph", "document")
 PUNCT = set("，。、；：？！,.;:?!（）()《》“”\"'‘’【】[]·—-…")
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Search filters; None means no constraint."""
-
-    doctype: tuple[str, ...] | None = None
-    role: tuple[str, ...] | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-    org: str | None = None
-    source: str | None = None  # substring of the file path (a folder or a file name)
-
-    def active(self) -> bool:
-        return any(v is not None for v in (self.doctype, self.role, self.year_from, self.year_to, self.org, self.source))
-
-
 class SearchIndex:
-    """A loaded, read-only generation. Thread-safe for concurrent searches."""
+    """The engine over one backend state (assistant.search.backends). Thread-safe for concurrent searches.
 
-    def __init__(self, gen: Path, settings: Settings):
-        from assistant.search.bm25 import BM25Index
+    Everything that makes the ranking is here, shared by every backend: query parsing, filter masks,
+    fusion and the section/document evidence (levels), 文号/title pinning, duplicate collapsing,
+    highlighting and explanations. The backend answers per-signal candidate searches and lookups."""
+
+    def __init__(self, backend: SearchBackend, settings: Settings):
         from assistant.search.tokenize import Tokenizer
-        from assistant.search.vectors import VectorIndex
 
-        self.gen, self.settings = gen, settings
-        self.manifest = store.read_manifest(gen)
-        self.db = store.open_db_readonly(gen / "docs.sqlite")
-        self._lock = threading.Lock()
-        terms = (gen / "terms.txt").read_text(encoding="utf-8").split()
-        self.tokenizer = Tokenizer(settings.user_dicts, extra_terms=terms)
+        self.backend, self.settings = backend, settings
+        self.manifest = backend.manifest
+        self.gen = getattr(backend, "gen", None)  # the embedded backend's generation folder
+        self.tokenizer = Tokenizer(settings.user_dicts, extra_terms=backend.terms)
         if self.tokenizer.name != self.manifest["tokenizers"]["words"]:
             raise store.IndexError_("索引的分词词典与当前用户词典不一致，请重新运行 gongwen ingest 以更新索引。")
-        self.bm25_words = BM25Index.load(gen / "bm25_words")
-        self.bm25_bigrams = BM25Index.load(gen / "bm25_bigrams")
-        self.vectors = VectorIndex.load(gen / "vectors.faiss")
         self._embedder = None
-        self._load_arrays()
-        from assistant.search.level_index import LevelIndex
-
-        self.levels = LevelIndex(gen, self.n)
+        columns = backend.columns
+        self.n = columns.n
+        self.doc_of, self.role_of, self.dup_of = columns.doc_of, columns.role_of, columns.dup_of
+        self.doctype_of, self.year_of = columns.doctype_of, columns.year_of
+        self.org_of, self.path_of = columns.org_of, columns.path_of
+        self.groups = backend.groups
         self.blend = levels.Blend().with_(**(settings.fusion or {}))
 
-    def _load_arrays(self) -> None:
-        rows = self.sql("SELECT p.row, p.doc, p.role, p.near_dup, d.doctype, d.year, d.org, d.path, p.heading_path "
-                        "FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row IS NOT NULL ORDER BY p.row")
-        self.n = len(rows)
-        self.doc_of = np.array([r[1] for r in rows], dtype=np.int32)
-        self.role_of = np.array([r[2] or "" for r in rows], dtype=object)
-        self.dup_of = np.array([r[3] or "" for r in rows], dtype=object)
-        self.doctype_of = np.array([r[4] or "" for r in rows], dtype=object)
-        self.year_of = np.array([r[5] if r[5] is not None else -1 for r in rows], dtype=np.int32)
-        self.org_of = np.array([r[6] or "" for r in rows], dtype=object)
-        self.path_of = np.array([r[7] for r in rows], dtype=object)
-
-    def sql(self, query: str, params=()) -> list:
-        with self._lock:
-            return self.db.execute(query, params).fetchall()
+    @property
+    def version(self) -> str:
+        return self.backend.version
 
     @property
     def embedder(self):
@@ -84,6 +55,46 @@ class SearchIndex:
             model = self.manifest["embedding"].get("model")
             self._embedder = Embedder(None if model == "m3e-small" else model, precision=self.settings.precision)
         return self._embedder
+
+    # ---- lookups for the composer, evaluation and UI (through the backend) -----------------------
+    def document(self, doc_id: str):
+        """(document fields, paragraphs) or None; see SearchBackend.document."""
+        return self.backend.document(doc_id)
+
+    def documents(self) -> list[dict]:
+        return self.backend.documents()
+
+    def facets(self) -> dict[str, list[str]]:
+        return self.backend.facets()
+
+    def row_vectors(self, rows) -> np.ndarray | None:
+        return self.backend.row_vectors(np.asarray(rows, dtype=np.int64))
+
+    def row_texts(self) -> list[str]:
+        return self.backend.row_texts()
+
+    def fetch(self, rows) -> dict:
+        return self.backend.fetch(list(rows))
+
+    def following(self, doc_id: str, idx: int, count: int, heading_path: tuple) -> list[dict]:
+        """Up to `count` body paragraphs right after paragraph `idx` in the same section of the document."""
+        found = self.backend.document(doc_id)
+        if found is None:
+            return []
+        out = []
+        for p in found[1]:
+            if p["idx"] <= idx:
+                continue
+            if p["is_heading"] or p["row"] is None or p["heading_path"] != tuple(heading_path) \
+                    or p["idx"] != idx + len(out) + 1:
+                break
+            out.append(p)
+            if len(out) == count:
+                break
+        return out
+
+    def size_bytes(self) -> int:
+        return self.backend.size_bytes()
 
     # ---- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | None = None, signals=SIGNALS,
@@ -102,41 +113,42 @@ class SearchIndex:
         q = parse_query(query)
         if not q.text or self.n == 0:
             return []
-        allowed = self._mask(filters, q)
+        scope = self.scope(filters, q)
         blend = blend or self.blend
         if section == 0 and method is None:
             method = fusion.DEFAULT_METHOD  # plain paragraph fusion (the composer's per-slot search)
         elif section is not None:
             blend = blend.with_(section=section)
-        rows, scores, per_signal, cands = self._rank(q, allowed, signals, weights, method, blend, unit)
-        pinned = self._pinned(q, allowed)
+        rows, scores, per_signal, cands = self._rank(q, scope, signals, weights, method, blend, unit)
+        pinned = self._pinned(q, scope)
         terms = self._highlight_terms(q)
         ranks = {name: {row: i + 1 for i, row in enumerate(sorted(s, key=lambda r: (-s[r], r)))}
                  for name, s in per_signal.items()}
         parts = _LazyParts(cands, blend, weights, unit)
-
-        def hit(row, similar=(), passages=()):
-            return self._hit(row, scores.get(row, 0.0), list(similar), terms, row in pinned, per_signal, ranks,
-                             parts.get(row), passages)
-
         if unit == "document":
             rows_arr = np.asarray(rows, dtype=np.int64)
             docs_arr = self.doc_of[rows_arr] if len(rows_arr) else rows_arr
-            return [hit(row, passages=self._passages(row, rows_arr, docs_arr, scores))
-                    for row in self._doc_order(pinned, rows, k)]
+            chosen = [(row, [], self._passages(row, rows_arr, docs_arr, scores))
+                      for row in self._doc_order(pinned, rows, k)]
+        else:
+            pinned_set = set(pinned)
+            order = pinned + [r for r in rows if r not in pinned_set]
+            picked = self._collapse(order, k) if collapse else [(r, []) for r in order[:k]]
+            chosen = [(row, similar, ()) for row, similar in picked]
+        records = self.backend.fetch([r for row, similar, _ in chosen for r in (row, *similar)])
         pinned_set = set(pinned)
-        order = pinned + [r for r in rows if r not in pinned_set]
-        chosen = self._collapse(order, k) if collapse else [(r, []) for r in order[:k]]
-        return [hit(row, similar) for row, similar in chosen]
+        return [self._hit(records[row], scores.get(row, 0.0), [records[r] for r in similar], terms,
+                          row in pinned_set, per_signal, ranks, parts.get(row), passages)
+                for row, similar, passages in chosen]
 
-    def _rank(self, q: Query, allowed, signals, weights, method, blend, unit):
+    def _rank(self, q: Query, scope: Scope, signals, weights, method, blend, unit):
         """(rows best first, score of each row, raw per-signal scores, level candidates or None)."""
-        per_signal, bigram_scores = self._signals(q, allowed, signals)
+        per_signal, bigram_scores = self._signals(q, scope, signals)
         if len(per_signal) == 1 or method is not None:
             one = next(iter(per_signal.values()), {})
             fused = dict(one) if len(per_signal) == 1 else fusion.fuse(per_signal, weights, method)
             return sorted(fused, key=lambda r: (-fused[r], r)), fused, per_signal, None
-        cands = self.candidates(q, allowed, per_signal, bigram_scores, blend, unit)
+        cands = self.candidates(q, scope, per_signal, bigram_scores, blend, unit)
         if unit == "document":
             _docs, doc_scores, best = levels.rank_docs(cands, blend, weights)
             scores = dict(zip(best.tolist(), doc_scores.tolist()))
@@ -147,27 +159,35 @@ class SearchIndex:
         row_rank, row_values = levels.rank_rows(cands, blend, weights)
         return row_rank.tolist(), dict(zip(row_rank.tolist(), row_values.tolist())), per_signal, cands
 
-    def candidates(self, q: Query, allowed, per_signal, bigram_scores, blend: levels.Blend,
+    def candidates(self, q: Query, scope: Scope, per_signal, bigram_scores, blend: levels.Blend,
                    unit: str = "paragraph") -> levels.Candidates:
-        """The level evidence of one query (the engine's and the evaluation's common input)."""
+        """The level evidence of one query (the engine's and the evaluation's common input).
+
+        `bigram_scores`: rows → bigram BM25 (from _signals; None when the bigram signal is off)."""
         from assistant.search.tokenize import char_bigrams
 
         n = self.settings.candidates
         words, bigrams = self.tokenizer.words(q.text), char_bigrams(q.text)
-        allowed_rows = None if allowed is None else np.flatnonzero(allowed)
-        groups = self.levels.groups
-        sec_raw = self.levels.search("section", words, bigrams, n, allowed_rows) if blend.section else {}
+        groups = self.groups
+        sec_raw = self.backend.sections_top(words, bigrams, n, scope) if blend.section else {}
         use_doc = blend.document or unit == "document"
-        doc_raw = self.levels.search("document", words, bigrams, n, allowed_rows) if use_doc else {}
+        doc_raw = self.backend.documents_top(words, bigrams, n, scope) if use_doc else {}
         extra = []
-        if bigram_scores is not None:
-            extra = (levels.representatives(sec_raw, groups.sec_start, bigram_scores, allowed)
-                     + levels.representatives(doc_raw, groups.doc_start, bigram_scores, allowed))
+        if bigram_scores is not None and (sec_raw or doc_raw):
+            extra = levels.representatives(sec_raw, groups.sec_start, bigram_scores, scope.mask) if sec_raw else []
+            extra += levels.representatives(doc_raw, groups.doc_start, bigram_scores, scope.mask) if doc_raw else []
         cands = levels.gather(per_signal, sec_raw, doc_raw, groups, extra)
         role = role_of_query(q.text)
         if role is not None:
             cands = replace(cands, role=(self.role_of[cands.rows] == role).astype(np.float64))
         return cands
+
+    def document_levels(self, q: Query, scope: Scope) -> dict[str, dict[int, float]]:
+        """Document-level BM25 candidates of a parsed query (evaluation reads them as signals)."""
+        from assistant.search.tokenize import char_bigrams
+
+        return self.backend.documents_top(self.tokenizer.words(q.text), char_bigrams(q.text),
+                                          self.settings.candidates, scope)
 
     def _doc_order(self, pinned: list[int], rows: list[int], k: int) -> list[int]:
         """Best row of each document, pinned documents first, k documents."""
@@ -187,97 +207,88 @@ class SearchIndex:
         others = [int(r) for r in same[:limit]]
         if not others:
             return []
-        found = {row: (idx, text, path_json, doc_id) for row, idx, text, path_json, doc_id in self.sql(
-            "SELECT p.row, p.idx, p.text, p.heading_path, d.doc_id FROM paragraphs p JOIN documents d ON d.id = p.doc "
-            f"WHERE p.row IN ({','.join('?' * len(others))})", tuple(others))}
-        return [{"para_id": f"{found[row][3]}#{found[row][0]}", "score": round(scores.get(row, 0.0), 4),
-                 "heading_path": json.loads(found[row][2]), "text": found[row][1]} for row in others]
+        found = self.backend.fetch(others)
+        return [{"para_id": f"{found[row].doc_id}#{found[row].idx}", "score": round(scores.get(row, 0.0), 4),
+                 "heading_path": list(found[row].heading_path), "text": found[row].text} for row in others]
 
     def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
         """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""
         q = parse_query(query)
         if not q.text or self.n == 0:
             return {name: {} for name in signals}
-        return self._signals(q, self._mask(filters, q), signals)[0]
+        return self._signals(q, self.scope(filters, q), signals)[0]
 
     def row_ids(self) -> list[tuple[str, str]]:
         """(doc_id, para_id) of every indexed row, in row order."""
-        rows = self.sql("SELECT d.doc_id, p.idx FROM paragraphs p JOIN documents d ON d.id = p.doc "
-                        "WHERE p.row IS NOT NULL ORDER BY p.row")
-        return [(doc_id, f"{doc_id}#{idx}") for doc_id, idx in rows]
+        return self.backend.row_ids()
 
-    def _signals(self, q: Query, allowed, signals, query_vector: np.ndarray | None = None
-                 ) -> tuple[dict[str, dict[int, float]], np.ndarray | None]:
-        """Each signal's top candidates, and the bigram BM25 score of every row (None if not asked).
+    def _signals(self, q: Query, scope: Scope, signals, query_vector: np.ndarray | None = None):
+        """Each signal's top candidates, and a function rows → bigram BM25 (None if bigrams not asked).
 
         `query_vector`: the query's embedding if already computed (evaluation encodes queries in batches)."""
-        from assistant.search.bm25 import select_top
+        from assistant.search.tokenize import char_bigrams
 
         n = self.settings.candidates
         out: dict[str, dict[int, float]] = {}
         bigram_scores = None
         if "bm25_words" in signals:
-            ids, scores = self.bm25_words.top_k(self.tokenizer.words(q.text), n, allowed)
+            ids, scores = self.backend.words_top(self.tokenizer.words(q.text), n, scope)
             out["bm25_words"] = dict(zip(ids.tolist(), scores.tolist()))
         if "bm25_bigrams" in signals:
-            from assistant.search.tokenize import char_bigrams
-
-            bigram_scores = self.bm25_bigrams.scores(char_bigrams(q.text))
-            ids, scores = select_top(bigram_scores, n, allowed)
+            bigrams = char_bigrams(q.text)
+            ids, scores = self.backend.bigrams_top(bigrams, n, scope)
             out["bm25_bigrams"] = dict(zip(ids.tolist(), scores.tolist()))
+            bigram_scores = lambda rows: self.backend.bigram_scores(bigrams, rows)  # noqa: E731
         if "dense" in signals:
-            qv = (self.embedder.encode_query(q.text) if query_vector is None else query_vector).reshape(1, -1)
-            allowed_ids = None if allowed is None else np.flatnonzero(allowed)
-            if allowed_ids is not None and len(allowed_ids) == 0:
-                out["dense"] = {}
-            else:
-                scores, ids = self.vectors.search(qv, n, allowed_ids)
-                out["dense"] = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+            qv = self.embedder.encode_query(q.text) if query_vector is None else query_vector
+            ids, scores = self.backend.dense_top(qv, n, scope)
+            out["dense"] = dict(zip(ids.tolist(), scores.tolist()))
         return out, bigram_scores
 
-    def _mask(self, filters: Filters | None, q: Query) -> np.ndarray | None:
-        mask = None
+    def scope(self, filters: Filters | None, q: Query, mask: np.ndarray | None = None) -> Scope:
+        """The rows a query may return: filters and quoted phrases (and an extra `mask`, evaluation's)."""
+        out = None
         if filters and filters.active():
-            mask = np.ones(self.n, dtype=bool)
+            out = np.ones(self.n, dtype=bool)
             if filters.doctype:
-                mask &= np.isin(self.doctype_of, list(filters.doctype))
+                out &= np.isin(self.doctype_of, list(filters.doctype))
             if filters.role:
-                mask &= np.isin(self.role_of, list(filters.role))
+                out &= np.isin(self.role_of, list(filters.role))
             if filters.year_from is not None:
-                mask &= self.year_of >= filters.year_from
+                out &= self.year_of >= filters.year_from
             if filters.year_to is not None:
-                mask &= (self.year_of <= filters.year_to) & (self.year_of >= 0)
+                out &= (self.year_of <= filters.year_to) & (self.year_of >= 0)
             if filters.org:
-                mask &= np.array([filters.org in o for o in self.org_of], dtype=bool)
+                out &= np.array([filters.org in o for o in self.org_of], dtype=bool)
             if filters.source:
-                mask &= np.array([filters.source in p for p in self.path_of], dtype=bool)
+                out &= np.array([filters.source in p for p in self.path_of], dtype=bool)
         for phrase in q.phrases:
-            rows = [r[0] for r in self.sql("SELECT row FROM paragraphs WHERE row IS NOT NULL AND instr(text, ?) > 0",
-                                           (phrase,))]
             phrase_mask = np.zeros(self.n, dtype=bool)
-            phrase_mask[rows] = True
-            mask = phrase_mask if mask is None else mask & phrase_mask
-        return mask
+            phrase_mask[self.backend.phrase_rows(phrase)] = True
+            out = phrase_mask if out is None else out & phrase_mask
+        if mask is not None:
+            out = mask if out is None else out & mask
+        return Scope(out, filters if filters and filters.active() else None, tuple(q.phrases), mask is not None)
 
-    def _pinned(self, q: Query, allowed) -> list[int]:
+    def _pinned(self, q: Query, scope: Scope) -> list[int]:
         """Best paragraph of each document named by 文号 or 《title》 in the query, first."""
         docs = []
         for number in q.doc_numbers:
-            docs += [r[0] for r in self.sql("SELECT id FROM documents WHERE doc_number = ?", (number,))]
+            docs += self.backend.docs_by_number(number)
         for title in q.titles:
-            docs += [r[0] for r in self.sql("SELECT id FROM documents WHERE instr(title, ?) > 0 LIMIT 5", (title,))]
+            docs += self.backend.docs_by_title(title, 5)
         pinned = []
         if not docs:
             return pinned
         from assistant.search.tokenize import char_bigrams
 
-        scores = self.bm25_bigrams.scores(char_bigrams(q.text))
+        bigrams = char_bigrams(q.text)
         for doc in dict.fromkeys(docs):
             rows = np.flatnonzero(self.doc_of == doc)
-            if allowed is not None:
-                rows = rows[allowed[rows]]
+            if scope.mask is not None:
+                rows = rows[scope.mask[rows]]
             if len(rows):
-                pinned.append(int(rows[np.argmax(scores[rows])]))
+                pinned.append(int(rows[np.argmax(self.backend.bigram_scores(bigrams, rows))]))
         return pinned
 
     def _collapse(self, order: list[int], k: int) -> list[tuple[int, list[int]]]:
@@ -303,31 +314,21 @@ class SearchIndex:
         longer = [w for w in words if len(w) > 1]
         return list(q.phrases) + (longer or words)
 
-    def _hit(self, row: int, score: float, similar: list[int], terms: list[str], pinned: bool,
+    def _hit(self, rec, score: float, similar: list, terms: list[str], pinned: bool,
              per_signal: dict, ranks: dict, parts: dict | None = None, passages=()) -> Hit:
-        (pid, idx, text, original, path_json, role, doc_id, title, source, doctype, org, date) = self.sql(
-            "SELECT p.id, p.idx, p.text, p.original, p.heading_path, p.role, d.doc_id, d.title, d.path, "
-            "d.doctype, d.org, d.date FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row = ?", (row,))[0]
+        row = rec.row
         explain = {name: {"rank": ranks[name][row], "score": round(s[row], 4)}
                    for name, s in per_signal.items() if row in s}
         explain.update(parts or {})  # level evidence (z units, before the blend weights)
         explain["fused"] = round(score, 4)
         if pinned:
             explain["pinned"] = "文号/标题匹配"
-        return Hit(doc_id=doc_id, para_id=f"{doc_id}#{idx}", score=round(score, 4), title=title,
-                   heading_path=tuple(json.loads(path_json)), role=role, text=text, original=original or text,
-                   source=source, doctype=doctype, org=org, date=date, explain=explain,
-                   highlights=tuple(highlight_spans(text, terms)), similar=tuple(self._similar(similar)), row=row,
-                   passages=tuple(passages))
-
-    def _similar(self, rows: list[int]) -> list[dict]:
-        out = []
-        for row in rows:
-            doc_id, idx, title, source = self.sql(
-                "SELECT d.doc_id, p.idx, d.title, d.path FROM paragraphs p JOIN documents d ON d.id = p.doc "
-                "WHERE p.row = ?", (row,))[0]
-            out.append({"para_id": f"{doc_id}#{idx}", "title": title, "source": source})
-        return out
+        return Hit(doc_id=rec.doc_id, para_id=f"{rec.doc_id}#{rec.idx}", score=round(score, 4), title=rec.title,
+                   heading_path=rec.heading_path, role=rec.role, text=rec.text, original=rec.original or rec.text,
+                   source=rec.path, doctype=rec.doctype, org=rec.org, date=rec.date, explain=explain,
+                   highlights=tuple(highlight_spans(rec.text, terms)),
+                   similar=tuple({"para_id": f"{o.doc_id}#{o.idx}", "title": o.title, "source": o.path}
+                                 for o in similar), row=row, passages=tuple(passages))
 
 
 class _LazyParts:
@@ -356,13 +357,9 @@ class _LazyParts:
 
 
 def open_index(index_dir: str | Path, settings: Settings | None = None) -> SearchIndex:
-    """Open the live generation of an index folder (clear error if there is none)."""
+    """Open an index folder with the configured backend (clear error if there is nothing indexed)."""
     from assistant.config import settings_from_env
+    from assistant.search.backends import open_backend
 
-    from assistant.search.migrate import live_generation
-
-    settings = settings or settings_from_env()
-    gen = live_generation(Path(index_dir))  # an older format is upgraded first
-    if gen is None:
-        raise store.IndexError_(f"{index_dir} 中还没有索引，请先运行：gongwen ingest 文件或文件夹 --index {index_dir}")
-    return SearchIndex(gen, settings.with_(index_dir=Path(index_dir)))
+    settings = (settings or settings_from_env()).with_(index_dir=Path(index_dir))
+    return SearchIndex(open_backend(settings), settings)

@@ -91,13 +91,10 @@ def prepare(eval_set: EvalSet, index_dir: Path, settings: Settings, progress=Non
     index = open_index(index_dir, local)
     ids = index.row_ids()
     if eval_set.unit == "article":
-        paths = [r[0] for r in index.sql("SELECT d.path FROM paragraphs p JOIN documents d ON d.id = p.doc "
-                                         "WHERE p.row IS NOT NULL ORDER BY p.row")]
-        texts = [r[0] for r in index.sql("SELECT text FROM paragraphs WHERE row IS NOT NULL ORDER BY row")]
-        keys = article_keys(paths, texts)
+        keys = article_keys([str(p) for p in index.path_of], index.row_texts())
     else:
         keys = [doc if eval_set.unit == "doc" else para for doc, para in ids]
-    doc_keys = [keys[int(s)] for s in index.levels.groups.doc_start[:-1]]
+    doc_keys = [keys[int(s)] for s in index.groups.doc_start[:-1]]
     out = []
     for scope in eval_set.scopes:
         tune, test = (collect(index, eval_set.queries[part::2], scope) for part in (0, 1))
@@ -108,26 +105,24 @@ def prepare(eval_set: EvalSet, index_dir: Path, settings: Settings, progress=Non
 def collect(index, queries, scope: str = "corpus") -> list[Query]:
     """Evidence of each query; scope "report" restricts it to the document named before ':' in the qid."""
     from assistant.search.query import parse_query
-    from assistant.search.tokenize import char_bigrams
 
-    internal = {doc_id: n for n, doc_id in index.sql("SELECT id, doc_id FROM documents")}
     everything = levels.Blend(section=1.0, document=1.0)
     parsed = [parse_query(query) for _qid, query, _rel in queries]
     # one batched encode instead of one model call per query (same vectors up to float rounding)
     vectors = index.embedder.encode([q.text for q in parsed]) if parsed else []
+    doc_rows: dict[str, np.ndarray] = {}
+    if scope == "report":
+        for doc_id in {qid.split(":")[0] for qid, _query, _rel in queries}:
+            found = index.document(doc_id)
+            doc_rows[doc_id] = index.doc_of == found[0]["id"] if found else np.zeros(index.n, dtype=bool)
     out = []
     for (qid, query, relevant), q, vector in zip(queries, parsed, vectors):
-        allowed = index._mask(None, q)
-        if scope == "report":
-            mask = index.doc_of == internal[qid.split(":")[0]]
-            allowed = mask if allowed is None else mask & allowed
         if not q.text:
             continue
-        signals, bigram_scores = index._signals(q, allowed, SIGNALS, vector)
-        cands = index.candidates(q, allowed, signals, bigram_scores, everything, "document")
-        rows = None if allowed is None else np.flatnonzero(allowed)
-        doc_raw = index.levels.search("document", index.tokenizer.words(q.text), char_bigrams(q.text),
-                                      index.settings.candidates, rows)
+        scoped = index.scope(None, q, doc_rows[qid.split(":")[0]] if scope == "report" else None)
+        signals, bigram_scores = index._signals(q, scoped, SIGNALS, vector)
+        cands = index.candidates(q, scoped, signals, bigram_scores, everything, "document")
+        doc_raw = index.document_levels(q, scoped)
         out.append(Query(qid, relevant, signals, doc_raw, cands))
     return out
 

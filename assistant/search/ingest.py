@@ -127,16 +127,16 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
     report = IngestReport()
     index_dir = Path(settings.index_dir)
     with store.writer_lock(index_dir):
-        gen = None if rebuild else migrate.live_generation(index_dir, locked=True)  # older format: upgraded
-        manifest = store.read_manifest(gen) if gen else None
-        old_files = _stored_files(gen)
+        target = open_writer(settings, rebuild)
+        manifest = target.manifest
+        old_files = target.stored_files()
         found, problems = scan(paths)
         report.failed.extend(problems)
         changed = _changed_files(found, old_files, settings, report, progress)
         gone = _missing(old_files) if sync else set()
         if not changed and not gone and _unchanged_config(manifest, settings):
             return _nothing_to_do(report, manifest, started)
-        old_docs, old_words, old_terms = _stored_docs(gen)
+        old_docs, old_words, old_terms = target.stored_docs()
         files, docs = _parse(changed, old_files, old_docs, report, progress, settings)
         if gone:
             report.removed.extend(sorted(gone))
@@ -145,11 +145,41 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
         report.documents = len(docs)
         if not (report.added or report.updated or report.removed) and _unchanged_config(manifest, settings):
             return _nothing_to_do(report, manifest, started)
-        report.generation, report.embedded, report.paragraphs = build_generation(
-            index_dir, settings, files, docs, old_words, old_terms, progress, manifest, embed)
+        report.generation, report.embedded, report.paragraphs = target.write(
+            files, docs, old_words, old_terms, progress, embed)
         report.documents = len(docs)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _EmbeddedTarget:
+    """Ingest into the embedded backend: a complete new generation (build.build_generation)."""
+
+    def __init__(self, settings: Settings, rebuild: bool):
+        self.settings, self.index_dir = settings, Path(settings.index_dir)
+        self.gen = None if rebuild else migrate.live_generation(self.index_dir, locked=True)  # older format: upgraded
+        self.manifest = store.read_manifest(self.gen) if self.gen else None
+
+    def stored_files(self) -> dict[str, FileEntry]:
+        return _stored_files(self.gen)
+
+    def stored_docs(self):
+        return _stored_docs(self.gen)
+
+    def write(self, files, docs, old_words, old_terms, progress, embed=None):
+        return build_generation(self.index_dir, self.settings, files, docs, old_words, old_terms, progress,
+                                self.manifest, embed)
+
+
+def open_writer(settings: Settings, rebuild: bool = False):
+    """The configured backend's ingest side: manifest, stored_files(), stored_docs(), write(...)."""
+    from assistant.search.backends import backend_kind
+
+    if backend_kind(settings) == "milvus":
+        from assistant.search.backends.milvus_write import MilvusStore
+
+        return MilvusStore(settings, rebuild)
+    return _EmbeddedTarget(settings, rebuild)
 
 
 def _nothing_to_do(report: IngestReport, manifest: dict, started: float) -> IngestReport:
@@ -178,15 +208,17 @@ def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], Inges
     resolved = {str(Path(t).resolve()) for t in wanted}
     report = IngestReport()
     with store.writer_lock(index_dir):
-        files, docs, words, terms, manifest = _previous_state(index_dir, rebuild=False)
+        target = open_writer(settings)
+        files = target.stored_files()
+        docs, words, terms = target.stored_docs() if files else ([], {}, [])
         keep = [d for d in docs if not _matches(d, wanted, resolved)]
         gone = [d.doc_key for d in docs if _matches(d, wanted, resolved)]
         kept_paths = {d.path for d in keep}
         files = {k: f for k, f in files.items() if f.path in kept_paths}
         report.removed = gone
         if gone:
-            report.generation, report.embedded, report.paragraphs = build_generation(
-                index_dir, settings, list(files.values()), keep, words, terms, None, manifest)
+            report.generation, report.embedded, report.paragraphs = target.write(
+                list(files.values()), keep, words, terms, None)
         report.documents = len(keep)
     return gone, report
 

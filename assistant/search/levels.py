@@ -139,18 +139,33 @@ def gather(para_raw: Mapping[str, Mapping[int, float]], sec_raw: Mapping[str, Ma
     return Candidates(rows_arr, para, hits, level_z(sec_raw, sec), level_z(doc_raw, doc), doc, role, sec, size)
 
 
-def representatives(raw: Mapping[str, Mapping[int, float]], starts: np.ndarray, row_scores: np.ndarray,
+def representatives(raw: Mapping[str, Mapping[int, float]], starts: np.ndarray, row_scores,
                     allowed: np.ndarray | None, limit: int = 20) -> list[int]:
-    """Best row (by `row_scores`, among allowed rows) of the top `limit` groups of each signal."""
-    out = []
+    """Best row (by `row_scores`, among allowed rows) of the top `limit` groups of each signal.
+
+    `row_scores`: an array over all rows, or a function rows → their scores (called once, so a
+    backend that scores remotely answers in one request)."""
+    spans = []
     for scores in raw.values():
         for group in sorted(scores, key=lambda g: -scores[g])[:limit]:
             lo, hi = int(starts[group]), int(starts[group + 1])
-            values = row_scores[lo:hi].astype(np.float64)
-            if allowed is not None:
-                values = np.where(allowed[lo:hi], values, -np.inf)
-            if hi > lo and np.isfinite(values.max()):
-                out.append(lo + int(np.argmax(values)))
+            if hi > lo:
+                spans.append((lo, hi))
+    if not spans:
+        return []
+    rows = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
+    if allowed is not None:
+        rows = rows[allowed[rows]]
+    if len(rows) == 0:
+        return []
+    unique = np.unique(rows)
+    values = row_scores(unique) if callable(row_scores) else np.asarray(row_scores)[unique]
+    lookup = dict(zip(unique.tolist(), np.asarray(values, dtype=np.float64).tolist()))
+    out = []
+    for lo, hi in spans:
+        span = [(lookup[r], -r) for r in range(lo, hi) if r in lookup]
+        if span:
+            out.append(-max(span)[1])
     return out
 
 

@@ -66,7 +66,12 @@ class Service:
 
     # ---- index --------------------------------------------------------------------------------
     def index(self) -> SearchIndex | None:
-        """The live generation (reopened when an ingest has published a newer one); None if empty."""
+        """The index's current state (reopened when an ingest has published a newer one); None if empty."""
+        from assistant.search.backends import backend_kind
+
+        if backend_kind(self.settings) != "embedded":
+            return self._index_remote()
+        from assistant.search.backends.embedded import EmbeddedBackend
         from assistant.search.migrate import live_generation
 
         try:
@@ -81,13 +86,35 @@ class Service:
         with self._open_lock:
             if self._index is None or self._index.gen != gen:
                 try:
-                    fresh = SearchIndex(gen, self.settings)
+                    fresh = SearchIndex(EmbeddedBackend(gen), self.settings)
                 except store.IndexError_ as err:  # e.g. built with another user dictionary
                     raise UserError(f"{err}（也可在“语料库”页点“重建索引”。）") from err
-                if self._index is not None:  # keep the loaded model; the old index is dropped by GC
-                    fresh._embedder = self._index._embedder
-                self._index = fresh
+                self._swap(fresh)
             return self._index
+
+    def _index_remote(self) -> SearchIndex | None:
+        """A backend that is not a generation folder (Milvus): reopened when its state stamp changes."""
+        from assistant.search.backends import open_backend
+        from assistant.search.backends.milvus import state_stamp
+
+        try:
+            stamp = state_stamp(self.settings)
+        except store.IndexError_ as err:
+            raise UserError(str(err)) from err
+        if stamp is None:
+            return None
+        with self._open_lock:
+            if self._index is None or self._index.version != stamp:
+                try:
+                    self._swap(SearchIndex(open_backend(self.settings), self.settings))
+                except store.IndexError_ as err:
+                    raise UserError(str(err)) from err
+            return self._index
+
+    def _swap(self, fresh: SearchIndex) -> None:
+        if self._index is not None:  # keep the loaded model; the old index is dropped by GC
+            fresh._embedder = self._index._embedder
+        self._index = fresh
 
     def _listing_index(self) -> SearchIndex | None:
         """For listings and statistics: an index that cannot be opened shows as empty."""
@@ -121,38 +148,24 @@ class Service:
         index = self._listing_index()
         if index is None:
             return {"doctype": [], "role": [], "org": []}
-        doctypes = [r[0] for r in index.sql("SELECT DISTINCT doctype FROM documents WHERE doctype IS NOT NULL AND doctype != '' ORDER BY doctype")]
-        roles = [r[0] for r in index.sql("SELECT DISTINCT role FROM paragraphs WHERE row IS NOT NULL AND role IS NOT NULL AND role != '' ORDER BY role")]
-        orgs = [r[0] for r in index.sql("SELECT DISTINCT org FROM documents WHERE org IS NOT NULL AND org != '' ORDER BY org")]
-        return {"doctype": doctypes, "role": roles, "org": orgs}
+        return index.facets()
 
     def document(self, doc_id: str) -> tuple[dict, list[dict]]:
-        index = self.require_index()
-        rows = index.sql("SELECT id, doc_id, title, doctype, org, doc_number, date, path, warnings, dup_group "
-                         "FROM documents WHERE doc_id = ?", (doc_id,))
-        if not rows:
+        found = self.require_index().document(doc_id)
+        if found is None:
             raise UserError(f"索引中没有文档 {doc_id}（可能已被移除）。")
-        keys = ("id", "doc_id", "title", "doctype", "org", "doc_number", "date", "path", "warnings", "dup_group")
-        doc = dict(zip(keys, rows[0]))
-        paragraphs = [dict(zip(("idx", "text", "original", "is_heading", "level", "number"), r)) for r in index.sql(
-            "SELECT idx, text, original, is_heading, level, number FROM paragraphs WHERE doc = ? ORDER BY idx",
-            (doc["id"],))]
-        return doc, paragraphs
+        return found
 
     def documents(self) -> list[list]:
         """One row per indexed document, for the corpus table."""
         index = self._listing_index()
         if index is None:
             return []
-        rows = index.sql(
-            "SELECT d.doc_id, d.title, d.doctype, d.org, d.date, d.warnings, d.dup_group, d.path, "
-            "(SELECT COUNT(*) FROM paragraphs p WHERE p.doc = d.id AND p.row IS NOT NULL) "
-            "FROM documents d ORDER BY d.path, d.doc_id")
         out = []
-        for doc_id, title, doctype, org, date, warnings, dup, path, n in rows:
-            warns = json.loads(warnings) if warnings else []
-            out.append([doc_id, title or "", doctype or "", org or "", date or "", n,
-                        "；".join(warns)[:200], dup or "", path])
+        for d in index.documents():
+            warns = json.loads(d["warnings"]) if d.get("warnings") else []
+            out.append([d["doc_id"], d["title"] or "", d["doctype"] or "", d["org"] or "", d["date"] or "",
+                        d["paragraphs"], "；".join(warns)[:200], d["dup_group"] or "", d["path"]])
         return out
 
     def stats(self) -> dict:
@@ -163,7 +176,7 @@ class Service:
         if index is None:
             return {**info, "documents": 0, "paragraphs": 0, "generation": "（无）"}
         manifest = index.manifest
-        size = sum(p.stat().st_size for p in index.gen.rglob("*") if p.is_file())
+        size = index.size_bytes()
         return {**info, "documents": manifest["counts"]["documents"], "paragraphs": manifest["counts"]["paragraphs"],
                 "generation": manifest["generation"], "embedding": manifest.get("embedding", {}),
                 "tokenizers": manifest.get("tokenizers", {}), "created": manifest.get("created", ""),
