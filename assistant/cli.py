@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="共享数据目录（默认 ../shared）")
     evaluate.add_argument("--workdir", type=Path, default=Path("benchmarks/out/eval"), help="评测索引存放目录")
     evaluate.add_argument("--json", action="store_true", help="输出 JSON")
+    _backend_args(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
     serve = sub.add_parser("serve", help="启动网页界面（检索、起草、语料库）", epilog=EPILOG_SERVE,
@@ -225,6 +226,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def _index_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", type=Path, help="索引目录（默认 index/，或环境变量 GONGWEN_INDEX）")
+    _backend_args(parser)
+
+
+def _backend_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("检索后端（默认 embedded：本机文件，无需任何服务）")
+    group.add_argument("--backend", choices=["embedded", "milvus"],
+                       help="embedded（默认）或 milvus；也可设环境变量 GONGWEN_BACKEND")
+    group.add_argument("--milvus-uri", help="Milvus 地址：文件路径 = Milvus Lite（默认 索引目录/milvus/milvus.db），"
+                                            "http://主机:19530 = Milvus 服务；环境变量 GONGWEN_MILVUS_URI")
+    group.add_argument("--milvus-token", help="Milvus 令牌（“用户:密码”或 API key；GONGWEN_MILVUS_TOKEN）")
+    group.add_argument("--milvus-user", help="Milvus 用户名（GONGWEN_MILVUS_USER）")
+    group.add_argument("--milvus-password", help="Milvus 密码（GONGWEN_MILVUS_PASSWORD）")
+    group.add_argument("--milvus-prefix", help="集合名前缀（默认 gongwen_；GONGWEN_MILVUS_PREFIX）")
+    group.add_argument("--milvus-index", choices=["FLAT", "IVF_FLAT", "HNSW"],
+                       help="Milvus 向量索引类型（Lite 默认 FLAT，服务默认 HNSW；GONGWEN_MILVUS_INDEX）")
 
 
 def _ocr_arg(parser: argparse.ArgumentParser) -> None:
@@ -237,7 +253,10 @@ def _settings(args: argparse.Namespace):
 
     return settings_from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
                              user_dicts=tuple(args.user_dict) if getattr(args, "user_dict", None) else None,
-                             ocr=False if getattr(args, "no_ocr", False) else None)
+                             ocr=False if getattr(args, "no_ocr", False) else None,
+                             **{name: getattr(args, name, None) for name in (
+                                 "backend", "milvus_uri", "milvus_token", "milvus_user", "milvus_password",
+                                 "milvus_prefix", "milvus_index")})
 
 
 def _read_options(args: argparse.Namespace):

@@ -14,7 +14,11 @@ def run(names: list[str], shared: Path, workdir: Path, settings: Settings, tune:
     prepared = []
     for name in names:
         eval_set = BUILDERS[name](shared, workdir / name, limit) if limit else BUILDERS[name](shared, workdir / name)
-        prepared += ev.prepare(eval_set, workdir / name / "index", settings, progress=progress)
+        local = settings
+        if (settings.backend or "embedded") == "milvus":  # one set of collections per evaluation set
+            local = settings.with_(milvus_prefix=f"{settings.milvus_prefix or 'gongwen_'}eval_{name}_")
+        # the same folder for both backends (embedded generations and milvus/ side by side): one embedding cache
+        prepared += ev.prepare(eval_set, workdir / name / "index", local, progress=progress)
     blend = _default_blend(settings)
     extra, tuned_info = {}, None
     if tune:

@@ -62,7 +62,6 @@ def dense_index_type(settings, uri: str) -> str:
 
 
 _CLIENTS: dict[tuple, object] = {}
-logging.getLogger("pymilvus").setLevel(logging.ERROR)  # the iterator warns about client-side timestamps on Lite
 
 
 def connect(settings):
@@ -71,6 +70,8 @@ def connect(settings):
         from pymilvus import MilvusClient
     except ImportError as err:  # pragma: no cover - pymilvus is a dependency
         raise store.IndexError_(f"未安装 pymilvus，无法使用 Milvus 后端：{err}") from err
+    for name in ("pymilvus", "pymilvus.orm.iterator"):  # the iterator warns about client-side timestamps on Lite
+        logging.getLogger(name).setLevel(logging.ERROR)
     uri = resolve_uri(settings)
     token = getattr(settings, "milvus_token", None) or ""
     user = getattr(settings, "milvus_user", None) or ""
