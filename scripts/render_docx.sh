@@ -19,6 +19,8 @@
 # character two cells, about 14 characters a line. So a temporary copy is rendered with a
 # line grid only and characters condensed by 0.3 pt, which shows Word's 28 characters per
 # line. The .docx itself is not changed. Set RENDER_AS_IS=1 to render it untouched.
+# Blank pages LibreOffice inserts (an even-page section break before the 版记) are kept in the
+# PDF, as they would be printed (IsSkipEmptyPages=false).
 # Not needed by the test suite.
 set -euo pipefail
 
@@ -87,7 +89,8 @@ fi
 # A private LibreOffice profile: works as root, alongside a running LibreOffice, and leaves
 # the user's own profile alone.
 soffice --headless -env:UserInstallation="file://$WORK/profile" \
-    --convert-to pdf --outdir "$OUT" "$SRC" >"$WORK/soffice.log" 2>&1 || {
+    --convert-to 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}' \
+    --outdir "$OUT" "$SRC" >"$WORK/soffice.log" 2>&1 || {
     cat "$WORK/soffice.log" >&2
     exit 1
 }

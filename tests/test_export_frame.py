@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.oxml.ns import qn
 
 from assistant.cli import _with_frame, build_parser
@@ -293,3 +294,78 @@ def test_layout_verifier_measures_issuer_position_red_line_and_grid(tmp_path):
         issuer_of(document)._p.pPr.find(qn("w:framePr")).set(qn("w:w"), str(round(Mm(156).pt * 20)))
     found = changed(letter_line, dataclasses.replace(FRAME, letter=True))
     assert set(found) == {"layout.red_rule_width"} and "170 mm" in found["layout.red_rule_width"].message
+
+
+def long_outline(sections: int, frame: Frame = FRAME) -> Outline:
+    """Three body paragraphs (3 rows each) and a heading per section: 10 rows a section."""
+    body = "加强医德医风建设，落实各项制度，做好专项检查工作。" * 3
+    parts = tuple(Section(f"第{k}部分", (), tuple(DraftParagraph(body) for _ in range(3))) for k in range(sections))
+    return Outline("通知", "某县卫生健康局关于开展医德医风专项检查的通知", "某县卫生健康局", 2026, "医德医风",
+                   parts + (Section("其他", (), (DraftParagraph("落实责任。"),)),),
+                   addressee="各乡镇卫生院", date="2026-03-19", frame=frame)
+
+
+# sections → (page the 成文日期 ends on, where the 版记 goes): measured with LibreOffice below; the
+# estimate agreed with the rendering to the row on 16 lengths. 0: page 2 holds only the 署名 and
+# the date — too close to the page's top to trust, so the 版记 goes two pages on; 1: room on page 2;
+# 2: page 2 full; 3: ends on page 3.
+PLACEMENTS = {0: (2, "after_blank"), 1: (2, "same"), 2: (2, "after_blank"), 3: (3, "next")}
+
+
+@pytest.mark.parametrize("sections", sorted(PLACEMENTS))
+def test_colophon_goes_to_an_even_page(tmp_path, sections):
+    from assistant.export import docx_pages
+    from assistant.export.docx import CHARS_PER_LINE, LINE_PITCH_TWIPS, TEXT_HEIGHT_PT, TEXT_WIDTH_PT
+
+    page, place = PLACEMENTS[sections]
+    bare = tmp_path / "bare.docx"
+    write_docx(long_outline(sections, dataclasses.replace(FRAME, cc="", printed_by="", printed_on="")), bare,
+               sources="none")
+    args = (TEXT_WIDTH_PT, TEXT_HEIGHT_PT, LINE_PITCH_TWIPS / 20, CHARS_PER_LINE)
+    assert docx_pages.flow_end(Document(str(bare)), *args)[0] == page
+    assert docx_pages.colophon_placement(Document(str(bare)), 49, *args) == place
+    path = tmp_path / "稿.docx"
+    write_docx(long_outline(sections), path, sources="none")
+    document = Document(str(path))
+    assert len(document.sections) == (1 if place == "same" else 2)
+    if place != "same":
+        second = document.sections[1]
+        assert second.start_type == WD_SECTION.EVEN_PAGE
+        # the section ends on the 成文日期's paragraph, not on an empty one of its own
+        assert document.sections[0]._sectPr.getparent().getparent().xpath("string(.)") == "2026年3月19日"
+        assert second.footer.is_linked_to_previous == (place == "next")
+    assert [p.text for p in document.paragraphs if p.text.strip()][-2].startswith("抄送")
+    assert check_layout(path) == []
+    # no 版记, no section break
+    write_docx(long_outline(sections, Frame()), path, sources="none")
+    assert len(Document(str(path)).sections) == 1
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice or poppler not installed")
+@pytest.mark.parametrize("sections, pages", [(1, 2), (2, 4), (3, 4)])
+def test_rendered_colophon_is_at_the_bottom_of_the_last_even_page(tmp_path, sections, pages):
+    """Text ending on page 2 with room: 版记 on page 2. Ending on page 2 without room: a blank
+    page 3 and the 版记 on page 4, neither numbered. Ending on page 3: the 版记 on page 4."""
+    import re
+
+    path = tmp_path / "稿.docx"
+    write_docx(long_outline(sections), path, sources="none")
+    subprocess.run(["bash", str(ROOT / "scripts" / "render_docx.sh"), str(path), str(tmp_path / "out"), "20"],
+                   check=True, timeout=240, capture_output=True)
+    pdf = tmp_path / "out" / "稿.pdf"
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found, numbers = [], {}
+    for number, page in enumerate(bbox.split("<page ")[1:], 1):
+        words = re.findall(r'yMax="([\d.]+)">([^<]*)</word>', page)
+        found += [(number, float(y)) for y, word in words if "印发" in word]
+        numbers[number] = re.findall(r"—(\d+)—", "".join(w for _, w in words))
+        if number == 3 and sections == 2:
+            assert [w for _, w in words if w.strip()] == []  # the inserted blank page
+    # 7.5: after a blank page, neither it nor the 版记's page shows a number; otherwise numbered
+    assert numbers[pages] == ([] if sections == 2 else [str(pages)])
+    assert len(bbox.split("<page ")) - 1 == pages
+    assert [n for n, _ in found] == [pages]
+    height_pt = 297 / 25.4 * 72
+    bottom_of_text_block = height_pt - 35 / 25.4 * 72
+    assert bottom_of_text_block - 30 < found[0][1] <= bottom_of_text_block + 1  # the 版心's last row

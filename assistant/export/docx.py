@@ -21,12 +21,14 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
 from assistant.export import docx_frame as frame_
 from assistant.export import docx_letter as letter
+from assistant.export import docx_pages as pages
 from assistant.export import docx_xml as xml
 from assistant.export.layout import (Block, build_blocks, signature_indents, signature_texts,
                                      split_review)
@@ -72,6 +74,17 @@ def write_docx(outline: Outline, path: str | Path, sources: str = "appendix",
             add_block(document, block, markers=sources == "appendix")
     frame_.add_attachment_note(document, frame.attachments, FONTS["body"], BODY_PT)
     add_signature(document, *signature_texts(blocks), sealed=frame.sealed)
+    rows, heights = frame_.colophon_rows(frame, BODY_PT, TEXT_WIDTH_PT)
+    if rows:  # 版记 at the bottom of the last page, an even one (GB/T 9704 7.4)
+        place = pages.colophon_placement(document, sum(heights) + len(rows) - 1, TEXT_WIDTH_PT, TEXT_HEIGHT_PT,
+                                         LINE_PITCH_TWIPS / xml.TWIPS_PER_PT, CHARS_PER_LINE)
+        if place != "same":
+            section = document.add_section(WD_SECTION.EVEN_PAGE)
+            xml.end_section_on_previous_paragraph(document)
+            section.different_first_page_header_footer = False  # 信函格式: only its page 1 is unnumbered
+            if place == "after_blank":  # 7.5: the blank page and the 版记's page carry no page number
+                for footer in (section.footer, section.even_page_footer, section.first_page_footer):
+                    footer.is_linked_to_previous = False
     frame_.add_colophon(document, frame, FONTS["body"], BODY_PT, TEXT_WIDTH_PT, TEXT_HEIGHT_PT)
     if sources == "appendix" and sourced(blocks):
         add_appendix(document, blocks)

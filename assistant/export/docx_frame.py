@@ -8,8 +8,10 @@ line across the full text block width.
 版记 (7.4): 4号 仿宋, 抄送 (左右各空一字, hanging after the colon, ending in 。) above 印发机关
 (左空一字) and 印发日期 (右空一字, “2026年3月18日印发”); a thick line above the first element and
 below the last, a thin one between. It is a table floating at the bottom of the text block of the
-page where the document ends, so its last line coincides with the text block's bottom edge. Word cannot know at writing time whether that page is even; a drafter whose document ends
-on an odd page inserts a blank page before it (GB/T 9704 wants 版记 on the last, even page).
+page where the document ends, so its last line coincides with the text block's bottom edge. That
+page must be even (GB/T 9704 7.4, the back of the last sheet): docx_pages estimates where the text
+ends and, unless it surely ends on an even page with room to spare, puts the 版记 after an
+even-page section break (Word and LibreOffice add the blank page when one is needed).
 """
 
 from __future__ import annotations
@@ -131,12 +133,10 @@ def add_colophon(document, frame: Frame, font: str, body_pt: float, text_width_p
     """版记: 抄送 and 印发机关/印发日期, each a paragraph in its own frame placed so the last line
     ends on the text block's bottom edge; a thick line above the first and below the last, a
     thin one between."""
-    rows = [r for r in ("cc", "printed") if (r == "cc" and frame.cc) or
-            (r == "printed" and (frame.printed_by or frame.printed_on) and not frame.letter)]
+    rows, heights = colophon_rows(frame, body_pt, text_width_pt)
     if not rows:
         return  # 信函格式: only 抄送, without 印发机关, 印发日期 or lines (GB/T 9704 10.1)
     line_pt = body_pt * 1.5
-    heights = [line_pt * (cc_lines(frame.cc, text_width_pt) if kind == "cc" else 1) for kind in rows]
     top = text_height_pt - sum(heights)
     paragraphs: list = []
     for kind, height in zip(rows, heights):
@@ -168,6 +168,14 @@ def add_colophon(document, frame: Frame, font: str, body_pt: float, text_width_p
     if len(paragraphs) == 2:
         set_border(paragraphs[0], "bottom", "000000", THIN, 0)
     set_border(paragraphs[-1], "bottom", "000000", THICK, 0)
+
+
+def colophon_rows(frame: Frame, body_pt: float, text_width_pt: float) -> tuple[list[str], list[float]]:
+    """The 版记's rows ("cc", "printed") and the height of each in pt (1.5 lines of the body size)."""
+    rows = [r for r in ("cc", "printed") if (r == "cc" and frame.cc) or
+            (r == "printed" and (frame.printed_by or frame.printed_on) and not frame.letter)]
+    line_pt = body_pt * 1.5
+    return rows, [line_pt * (cc_lines(frame.cc, text_width_pt) if kind == "cc" else 1) for kind in rows]
 
 
 def cc_lines(cc: str, text_width_pt: float) -> int:

@@ -156,3 +156,20 @@ def _child(parent, tag: str, first: bool = False):
         child = OxmlElement(tag)
         parent.insert(0, child) if first else parent.append(child)
     return child
+
+
+def end_section_on_previous_paragraph(document: DocxDocument) -> None:
+    """python-docx ends a section with an empty paragraph of its own (one more row, possibly a
+    page of its own); move that w:sectPr into the paragraph before and drop the empty one."""
+    body = document.element.body
+    breaker = document.paragraphs[-1]._p
+    previous = breaker.getprevious()
+    sect_pr = breaker.pPr.find(qn("w:sectPr")) if breaker.pPr is not None else None
+    if sect_pr is None or previous is None or previous.tag != qn("w:p") or breaker.xpath("./w:r"):
+        return
+    ppr = previous.get_or_add_pPr()
+    ppr.append(sect_pr)  # w:sectPr is the second-to-last child of w:pPr (before w:pPrChange)
+    change = ppr.find(qn("w:pPrChange"))
+    if change is not None:
+        change.addprevious(sect_pr)
+    body.remove(breaker)
