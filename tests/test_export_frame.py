@@ -265,6 +265,10 @@ def test_layout_verifier_measures_issuer_position_red_line_and_grid(tmp_path):
     assert set(found) == {"layout.issuer_position"} and "35 mm" in found["layout.issuer_position"].message
     assert found["layout.issuer_position"].text == FRAME.issuer
 
+    def red_left_note(document):  # a red line that is not centred is not taken for the 发文机关标志
+        issuer_of(document).alignment = 0
+    assert "layout.issuer_position" not in changed(red_left_note)
+
     def remove_marks(document):  # 份号、密级、紧急程度 gone, the space before left as it was: 3 lines too low
         for p in document.paragraphs[:3]:
             p._p.getparent().remove(p._p)

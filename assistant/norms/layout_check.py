@@ -147,7 +147,8 @@ def _masthead_geometry(document) -> list[Finding]:
     pitch_pt = _line_pitch_pt(section)
     out = []
     paragraphs = document.paragraphs
-    issuer = next((k for k, p in enumerate(paragraphs[:12]) if p.text.strip() and _is_red(p)), None)
+    issuer = next((k for k, p in enumerate(paragraphs[:12]) if p.text.strip() and _is_red(p)
+                   and p.alignment is not None and int(p.alignment) == 1), None)  # red and centred
     rules = [(k, p) for k, p in enumerate(paragraphs[:16]) if _red_border(p)]
     letter = any(_frame_pr(p) is not None and _frame_pr(p).get(qn("w:vAnchor")) == "page" for _, p in rules)
     index = {id(p._p): n for n, p in enumerate(q for q in paragraphs if q.text.strip())}
