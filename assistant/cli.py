@@ -360,7 +360,13 @@ def rebuild_stored(args: argparse.Namespace) -> int:
     from assistant.search.store import IndexError_
 
     try:
-        report = rebuild_from_stored(_settings(args).index_dir, _settings(args), progress=print_progress)
+        settings = _settings(args)
+        if (settings.backend or "embedded") == "milvus":
+            from assistant.search.backends.milvus_write import rebuild_from_stored as rebuild_milvus
+
+            report = rebuild_milvus(settings, progress=print_progress)
+        else:
+            report = rebuild_from_stored(settings.index_dir, settings, progress=print_progress)
     except IndexError_ as err:
         return fail(str(err))
     print(report.summary())
@@ -547,7 +553,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
     from assistant.search import store
-    from assistant.search.ingest import ingest, print_progress
+    from assistant.search.ingest import has_index, ingest, print_progress
     from assistant.ui import is_loopback, launch, parse_auth
     from assistant.ui.service import Service
 
@@ -560,7 +566,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     f"请加上 --auth 用户名:密码（或设置环境变量 GONGWEN_AUTH），或去掉 --host 只在本机使用。")
     settings = _settings(args)
     try:
-        if store.current_generation(settings.index_dir) is None:
+        if not has_index(settings):
             corpus = args.corpus or settings.corpus_dir
             print(f"索引 {settings.index_dir} 为空，正在把 {corpus} 入库（首次启动需要几分钟）……", file=sys.stderr)
             report = ingest([corpus], settings, progress=print_progress)

@@ -236,3 +236,20 @@ def test_cli_contract_with_milvus(corpus, shared_dir, indexes, tmp_path):
     gone = run("remove", str(corpus / "flood.txt"))
     assert gone.returncode == 0, gone.stderr
     assert (tmp_path / "lite.db").exists() and not (tmp_path / "idx" / "CURRENT").exists()
+
+
+def test_ui_service_works_on_milvus(indexes, shared_dir):
+    """The web UI's service layer (search, facets, corpus table, document view, statistics) on Milvus."""
+    from assistant.ui.service import Service
+
+    service = Service(settings_for("milvus", shared_dir))
+    hits = service.search("安全生产", k=3)
+    assert hits and hits[0].source
+    assert service.facets() == indexes["embedded"].facets()
+    table = service.documents()
+    assert len(table) == 6 and all(row[5] > 0 for row in table)
+    doc, paragraphs = service.document(hits[0].doc_id)
+    assert doc["doc_id"] == hits[0].doc_id and paragraphs
+    stats = service.stats()
+    assert stats["documents"] == 6 and stats["generation"].startswith("milvus-")
+    assert service.index() is service.index()  # reopened only when an ingest changed the state

@@ -171,6 +171,26 @@ class _EmbeddedTarget:
                                 self.manifest, embed)
 
 
+def has_index(settings: Settings) -> bool:
+    """Something has been indexed in the configured backend at settings.index_dir."""
+    from assistant.search.backends import backend_kind
+
+    if backend_kind(settings) == "milvus":
+        from assistant.search.backends.milvus import state_stamp
+
+        return state_stamp(settings) is not None
+    return store.current_generation(Path(settings.index_dir)) is not None
+
+
+def stored_paths(settings: Settings) -> list[str]:
+    """The indexed files, read from the store directly (works when the index does not open for search)."""
+    from assistant.search.backends import backend_kind
+
+    if backend_kind(settings) == "milvus":
+        return sorted(open_writer(settings).stored_files())
+    return sorted(_stored_files(store.current_generation(Path(settings.index_dir))))
+
+
 def open_writer(settings: Settings, rebuild: bool = False):
     """The configured backend's ingest side: manifest, stored_files(), stored_docs(), write(...)."""
     from assistant.search.backends import backend_kind

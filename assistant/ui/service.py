@@ -270,17 +270,10 @@ class Service:
 
     def start_rebuild(self) -> Job:
         from assistant.ingest import options
-        from assistant.search.ingest import ingest
+        from assistant.search.ingest import ingest, stored_paths
 
         def work(progress):
-            gen = store.current_generation(self.index_dir)
-            paths: list[str] = []
-            if gen is not None:  # read directly: the index may not open (e.g. a changed user dictionary)
-                conn = store.open_db_readonly(gen / "docs.sqlite")
-                try:
-                    paths = sorted(r[0] for r in conn.execute("SELECT path FROM files"))
-                finally:
-                    conn.close()
+            paths = stored_paths(self.settings)  # read directly: the index may not open (e.g. a changed user dictionary)
             existing = [Path(p) for p in paths if Path(p).exists()]
             with options.using(options.from_settings(self.settings)):  # scanned pages come from the OCR cache
                 return ingest(existing, self.settings, sync=True, rebuild=True, progress=progress)

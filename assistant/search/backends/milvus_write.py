@@ -42,7 +42,9 @@ class MilvusStore:
         self.index_dir = Path(settings.index_dir)
         self.client = mc.connect(settings)
         self.paragraphs, self.documents = mc.names(settings)
-        self.manifest = None if rebuild else read_local_manifest(self.index_dir)
+        previous = read_local_manifest(self.index_dir)
+        self.previous_generation = (previous or {}).get("generation", "milvus-000000")  # numbering goes on
+        self.manifest = None if rebuild else previous
         self.rebuild = rebuild
         self._docs: list[dict] | None = None
         self._paras: list[dict] | None = None
@@ -209,7 +211,7 @@ class MilvusStore:
                 progress("写入 Milvus", count, len(changed))
         for name in (self.paragraphs, self.documents):
             self.client.flush(name)
-        number = int((self.manifest or {}).get("generation", "milvus-000000").rsplit("-", 1)[1]) + 1
+        number = int(self.previous_generation.rsplit("-", 1)[1]) + 1
         name = f"milvus-{number:06d}"
         manifest = {"format_version": store.FORMAT_VERSION, "backend": "milvus", "generation": name,
                     "updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "milvus": {
@@ -259,3 +261,26 @@ class MilvusStore:
 
 def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def rebuild_from_stored(settings, progress=None):
+    """`gongwen ingest --rebuild --backend milvus` without paths: rewrite every stored document
+    (new statistics, fresh length normalisation) from what Milvus holds; vectors from the cache."""
+    from assistant.search.ingest import IngestReport
+    from assistant.search.tokenize import Tokenizer
+
+    started = time.perf_counter()
+    with store.writer_lock(Path(settings.index_dir)):
+        old = MilvusStore(settings)
+        if old.manifest is None:
+            raise store.IndexError_(f"{settings.index_dir} 中还没有 Milvus 索引，无法重建；请先运行："
+                                    f"gongwen ingest 文件或文件夹 --index {settings.index_dir} --backend milvus")
+        files = list(old.stored_files().values())
+        docs, words, terms = old.stored_docs()
+        if old.manifest.get("tokenizers", {}).get("words_base") != Tokenizer(settings.user_dicts).name:
+            words = {}
+        report = IngestReport(unchanged=len(files), documents=len(docs))
+        fresh = MilvusStore(settings, rebuild=True)
+        report.generation, report.embedded, report.paragraphs = fresh.write(files, docs, words, terms, progress)
+    report.seconds = time.perf_counter() - started
+    return report
