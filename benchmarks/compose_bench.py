@@ -7,9 +7,11 @@ document we compose an outline of its 文种 (总结→工作总结, 方案→�
 意见→实施意见) on a topic taken from its title, and report:
 
 - sections filled / sections asking for paragraphs
-- mean topic similarity of the chosen paragraphs (cosine of m3e embeddings), next to two peers
-  measured in the same run: the plain top hits of a topic search (no roles, no diversity) and
-  random indexed paragraphs
+- mean topic similarity of the chosen paragraphs (cosine of m3e embeddings), next to peers
+  measured in the same run: the plain top hits of a topic search (no roles, no diversity), those
+  of them that are draft material (no fragment), the top draft-material hits within the roles the
+  outline draws on, and random indexed paragraphs — overall and per half (tuning: even positions,
+  test: odd positions; `--tolerance` overrides choice.TOPIC_TOLERANCE, to be chosen on the tuning half)
 - share of the real document's level-1 headings whose role is among the outline's section roles
 - paragraphs reused twice (must be 0), paragraphs without a source (must be 0), digits left
   unmarked after slot filling (must be 0)
@@ -24,6 +26,7 @@ document we compose an outline of its 文种 (总结→工作总结, 方案→�
 and prints ten slot-filled paragraphs with their marks for hand checking.
 
     .venv/bin/python benchmarks/compose_bench.py [--index /tmp/compose_index] [--out benchmarks/out/compose_bench.json]
+                                                 [--tolerance 0.01]
 """
 
 from __future__ import annotations
@@ -141,6 +144,18 @@ def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], lis
     return top, usable, rand
 
 
+def role_peers(index, topic: str, outline, n: int) -> list[str]:
+    """Texts of the top-n draft-material hits of a topic search restricted to the roles the outline's
+    sections draw on (with their kindred roles): what topic-first choice could reach under the roles."""
+    from assistant.compose.retrieval import KINDRED_ROLES
+    from assistant.search.engine import Filters
+
+    roles = {r for s in all_sections(outline.sections) for r in s.roles} | {"开头"}
+    roles |= {k for r in list(roles) for k in KINDRED_ROLES.get(r, ())}
+    hits = index.search(topic, k=max(4 * n, 40), filters=Filters(role=tuple(sorted(roles))))
+    return [h.text for h in hits if not is_fragment(h.text)][:max(1, n)]
+
+
 def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) -> tuple[dict, object]:
     doc = parse_file(path)[0]
     name = DOCTYPE_TEMPLATE.get(doc.doctype or "", "工作报告")
@@ -168,6 +183,7 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "topic_cos": cosine_to_topic(index.embedder, topic, [p.precedent for p in chosen]),
         "topic_cos_top_hits": cosine_to_topic(index.embedder, topic, top),
         "topic_cos_top_usable_hits": cosine_to_topic(index.embedder, topic, usable),
+        "topic_cos_top_role_hits": cosine_to_topic(index.embedder, topic, role_peers(index, topic, outline, len(chosen))),
         "topic_cos_random": cosine_to_topic(index.embedder, topic, rand),
         "headings_covered": covered, "headings": headings,
         "reused_twice": len(ids) - len(set(ids)),
@@ -265,6 +281,7 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "mean_topic_cos": mean(cos),
         "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
         "mean_topic_cos_top_usable_hits": mean(c for r in rows for c in r["topic_cos_top_usable_hits"]),
+        "mean_topic_cos_top_role_hits": mean(c for r in rows for c in r.get("topic_cos_top_role_hits", ())),
         "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
         "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),
         "reused_twice": sum(r["reused_twice"] for r in rows),
@@ -292,6 +309,7 @@ def half_summary(rows: list[dict]) -> dict:
         "mean_topic_cos": mean(c for r in rows for c in r["topic_cos"]),
         "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
         "mean_topic_cos_top_usable_hits": mean(c for r in rows for c in r["topic_cos_top_usable_hits"]),
+        "mean_topic_cos_top_role_hits": mean(c for r in rows for c in r.get("topic_cos_top_role_hits", ())),
         "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
         "sections_filled": f"{sum(r['sections_filled'] for r in rows)}/{sum(r['sections'] for r in rows)}",
         "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),

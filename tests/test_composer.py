@@ -279,3 +279,23 @@ def test_a_thin_section_says_so_with_guidance(index, templates, tmp_path):
     assert len(section.paragraphs) < 6 and section.gap and section.guidance == ("写两三条主要问题", "问题与措施对应")
     ids = [p.source.para_id for p in (*section.paragraphs, *section.near_misses)]
     assert len(ids) == len(set(ids))  # a near miss is never also in the text
+
+
+def test_chosen_paragraphs_are_at_least_as_topical_as_their_alternatives(index, outlines):
+    """Topic first (compose/choice.py): preferences pick among near-equals only, so what the outline
+    uses is on average no less about the topic than what it offers as alternatives."""
+    import numpy as np
+
+    for name in ("工作总结", "实施方案"):
+        outline = outlines[name]
+        query = np.asarray(index.embedder.encode_query(" ".join((outline.topic, *outline.keywords)))).ravel()
+        chosen, alternatives = [], []
+        stack = list(outline.sections)
+        while stack:
+            section = stack.pop()
+            stack += section.subsections
+            chosen += [p.precedent for p in section.paragraphs]
+            alternatives += [p.precedent for alts in section.alternatives for p in alts]
+        assert chosen and alternatives
+        cos = lambda texts: float(np.mean(np.asarray(index.embedder.encode(texts)) @ query))  # noqa: E731
+        assert cos(chosen) >= cos(alternatives) - 0.005, name
