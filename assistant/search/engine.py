@@ -137,9 +137,11 @@ class SearchIndex:
             chosen = [(row, similar, ()) for row, similar in picked]
         records = self.backend.fetch([r for row, similar, _ in chosen for r in (row, *similar)])
         pinned_set = set(pinned)
-        return [self._hit(records[row], scores.get(row, 0.0), [records[r] for r in similar], terms,
+        # a live store (Milvus) may lose a document between ranking and fetching (a concurrent ingest
+        # replaced it): such a row is left out rather than shown half
+        return [self._hit(records[row], scores.get(row, 0.0), [records[r] for r in similar if r in records], terms,
                           row in pinned_set, per_signal, ranks, parts.get(row), passages)
-                for row, similar, passages in chosen]
+                for row, similar, passages in chosen if row in records]
 
     def _rank(self, q: Query, scope: Scope, signals, weights, method, blend, unit):
         """(rows best first, score of each row, raw per-signal scores, level candidates or None)."""
@@ -208,6 +210,7 @@ class SearchIndex:
         if not others:
             return []
         found = self.backend.fetch(others)
+        others = [row for row in others if row in found]
         return [{"para_id": f"{found[row].doc_id}#{found[row].idx}", "score": round(scores.get(row, 0.0), 4),
                  "heading_path": list(found[row].heading_path), "text": found[row].text} for row in others]
 
