@@ -253,3 +253,29 @@ def test_ui_service_works_on_milvus(indexes, shared_dir):
     stats = service.stats()
     assert stats["documents"] == 6 and stats["generation"].startswith("milvus-")
     assert service.index() is service.index()  # reopened only when an ingest changed the state
+
+
+def test_milvus_ignores_and_then_removes_paragraphs_of_an_unfinished_document(corpus, shared_dir, indexes, tmp_path):
+    """A killed ingest writes paragraphs before their document row: readers must not see them, and the
+    next ingest removes them (the previous state stays usable throughout)."""
+    from assistant.search.backends import milvus_conn as mc
+
+    folder = tmp_path / "c"
+    shutil.copytree(corpus, folder)
+    settings = settings_for("milvus", with_cache(shared_dir, tmp_path / "idx"), prefix="kill_")
+    ingest([folder], settings)
+    before = open_index(tmp_path / "idx", settings)
+    client = mc.connect(settings)
+    paragraphs, _documents = mc.names(settings)
+    orphan = {"pid": (999 << mc.ROW_SHIFT) | 1, "doc_serial": 999, "idx": 1, "is_heading": False,
+              "text": "半途而废的段落：孤立文本", "original": "", "words": "半途而废 段落 孤立 文本", "role": "",
+              "near_dup": "", "number": "", "text_hash": "x", "heading_path": "[]", "doctype": "", "org": "",
+              "path": "/gone.txt", "level": -1, "year": -1, "bsparse": {1: 1.0},
+              "dense": list(before.row_vectors([0])[0].tolist())}
+    client.insert(paragraphs, [orphan])
+    after = open_index(tmp_path / "idx", settings)
+    assert after.n == before.n
+    assert not any("孤立文本" in h.text for h in after.search("半途而废 孤立文本", k=10))
+    (folder / "extra.txt").write_text(FLOOD.replace("防汛抗旱", "森林防火"), encoding="utf-8")
+    ingest([folder], settings)
+    assert client.query(paragraphs, filter="doc_serial == 999", output_fields=["pid"]) == []

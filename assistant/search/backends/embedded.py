@@ -32,6 +32,7 @@ class EmbeddedBackend(SearchBackend):
         self.manifest = store.read_manifest(gen)
         self.db = store.open_db_readonly(gen / "docs.sqlite")
         self._lock = threading.Lock()
+        self._memo = threading.local()
         self.terms = (gen / "terms.txt").read_text(encoding="utf-8").split()
         self.bm25_words = BM25Index.load(gen / "bm25_words")
         self.bm25_bigrams = BM25Index.load(gen / "bm25_bigrams")
@@ -62,13 +63,19 @@ class EmbeddedBackend(SearchBackend):
     def bigrams_top(self, bigrams, k, scope: Scope):
         from assistant.search.bm25 import select_top
 
-        return select_top(self.bm25_bigrams.scores(bigrams), k, scope.mask)
+        return select_top(self._all_bigram_scores(bigrams), k, scope.mask)
 
     def bigram_scores(self, bigrams, rows):
-        return self.bm25_bigrams.scores(bigrams)[np.asarray(rows, dtype=np.int64)]
+        return self._all_bigram_scores(bigrams)[np.asarray(rows, dtype=np.int64)]
 
-    def all_bigram_scores(self, bigrams) -> np.ndarray:
-        return self.bm25_bigrams.scores(bigrams)
+    def _all_bigram_scores(self, bigrams) -> np.ndarray:
+        """Every row's bigram BM25; the last query's array is kept per thread (a search asks for its
+        top rows, then for the representatives and pinned rows of the same query)."""
+        key = tuple(bigrams)
+        last = getattr(self._memo, "bigrams", None)
+        if last is None or last[0] != key:
+            last = self._memo.bigrams = (key, self.bm25_bigrams.scores(bigrams))
+        return last[1]
 
     def dense_top(self, vector, k, scope: Scope):
         allowed = scope.rows()
