@@ -110,7 +110,11 @@ def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry]
         _check_model(index_dir, old_manifest, Embedder(settings.model).model_id)
     prep = prepare(settings, docs, old_words, old_terms, progress, old_manifest)
     texts, body, tokenizer = prep.texts, prep.body, prep.tokenizer
-    vectors, computed, embedder = embed_texts(index_dir, settings, texts, progress, embed)
+    later = embed is None and missing_vectors(index_dir, settings, prep.hashes) > settings.bm25_first
+    if later:  # BM25 searchable now; complete_vectors() adds the vectors as the next generation
+        vectors, computed, embedder = None, 0, Embedder(settings.model)
+    else:
+        vectors, computed, embedder = embed_texts(index_dir, settings, texts, progress, embed)
     tmp, name = store.new_generation_dir(index_dir)
     conn = store.create_db(tmp / "docs.sqlite")
     write_all(conn, files, docs, prep.keyed_words(), prep.dup_of, prep.near, prep.keyed_hashes())
@@ -124,16 +128,83 @@ def build_generation(index_dir: Path, settings: Settings, files: list[FileEntry]
                  {n: tokenizer.words(t) for n, t in titles.items() if t},
                  {n: char_bigrams(t) for n, t in titles.items() if t}, settings.k1, settings.b)
     del bigram_tokens
-    vindex = VectorIndex.build(vectors, approx_threshold=settings.approx_threshold)
-    vindex.save(tmp / "vectors.faiss")
+    if later:
+        vector_index = {"kind": PENDING, "approx_threshold": settings.approx_threshold, "rows": len(texts)}
+    else:
+        vindex = VectorIndex.build(vectors, approx_threshold=settings.approx_threshold)
+        vindex.save(tmp / "vectors.faiss")
+        vector_index = {"kind": vindex.kind, "approx_threshold": settings.approx_threshold}
     (tmp / "terms.txt").write_text("\n".join(prep.terms), encoding="utf-8")
     store.write_manifest(tmp, {
         "generation": name,
         **manifest_common(settings, embedder, prep, files),
-        "vector_index": {"kind": vindex.kind, "approx_threshold": settings.approx_threshold},
+        "vector_index": vector_index,
     })
     store.publish_generation(index_dir, tmp, name)
     return name, computed, len(texts)
+
+
+PENDING = "pending"  # a generation whose vectors are still being computed (BM25 only)
+
+
+def missing_vectors(index_dir: Path, settings: Settings, hashes: list[str]) -> int:
+    """Texts of `hashes` the embedding cache has no vector for (what an ingest would have to compute)."""
+    from assistant.search.dense import Embedder
+    from assistant.search.embed_cache import EmbedCache
+
+    path = index_dir / "embed_cache.sqlite"
+    embedder = Embedder(settings.model)
+    if not path.exists():
+        return len(set(hashes))
+    with EmbedCache(path, embedder.model_id, embedder.dim) as cache:
+        return cache.count_missing(hashes)
+
+
+def vectors_pending(gen: Path | None) -> bool:
+    if gen is None:
+        return False
+    return store.read_manifest(gen).get("vector_index", {}).get("kind") == PENDING
+
+
+def complete_vectors(index_dir: Path, settings: Settings, progress=None) -> tuple[str, int]:
+    """Add the vectors to a BM25-only live generation: embed its rows (cached, so an interrupted run
+    resumes where it stopped), then publish a copy of it with vectors.faiss as the next generation.
+    Caller holds the writer lock. Returns (generation, vectors computed)."""
+    import json
+    import os
+    import shutil
+
+    from assistant.search.vectors import VectorIndex
+
+    gen = store.current_generation(index_dir)
+    manifest = store.read_manifest(gen)
+    if manifest.get("vector_index", {}).get("kind") != PENDING:
+        return gen.name, 0
+    conn = store.open_db_readonly(gen / "docs.sqlite")
+    try:
+        texts = [r[0] for r in conn.execute("SELECT text FROM paragraphs WHERE row IS NOT NULL ORDER BY row")]
+    finally:
+        conn.close()
+    vectors, computed, _embedder = embed_texts(index_dir, settings, texts, progress)
+    vindex = VectorIndex.build(vectors, approx_threshold=manifest["vector_index"].get(
+        "approx_threshold", settings.approx_threshold))
+    tmp, name = store.new_generation_dir(index_dir)
+    for path in gen.rglob("*"):
+        target = tmp / path.relative_to(gen)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.name != "manifest.json":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, target)  # generations are immutable: share the unchanged files
+            except OSError:
+                shutil.copy2(path, target)
+    vindex.save(tmp / "vectors.faiss")
+    manifest.update(generation=name, vector_index={"kind": vindex.kind, "approx_threshold":
+                                                   manifest["vector_index"].get("approx_threshold")})
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    store.publish_generation(index_dir, tmp, name)
+    return name, computed
 
 
 def manifest_common(settings: Settings, embedder, prep: Prepared, files: list[FileEntry]) -> dict:

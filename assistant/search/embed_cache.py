@@ -60,6 +60,18 @@ class EmbedCache:
                     found[key] = np.frombuffer(blob, dtype="<f4")
         return found
 
+    def count_missing(self, hashes: Iterable[str]) -> int:
+        """How many distinct `hashes` have no vector here (without reading the vectors)."""
+        keys = list(dict.fromkeys(hashes))
+        present = 0
+        for start in range(0, len(keys), SQL_CHUNK):
+            part = keys[start:start + SQL_CHUNK]
+            with self._lock:
+                present += self._conn.execute(
+                    f"SELECT COUNT(*) FROM vectors WHERE model_id = ? AND hash IN ({','.join('?' * len(part))})",
+                    [self.model_id, *part]).fetchone()[0]
+        return len(keys) - present
+
     def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> int:
         """Store (hash, vector) pairs in one transaction; returns how many were written."""
         rows = [(self.model_id, key, self._blob(vec)) for key, vec in items]

@@ -242,7 +242,7 @@ class SearchIndex:
             ids, scores = self.backend.bigrams_top(bigrams, n, scope)
             out["bm25_bigrams"] = dict(zip(ids.tolist(), scores.tolist()))
             bigram_scores = lambda rows: self.backend.bigram_scores(bigrams, rows)  # noqa: E731
-        if "dense" in signals:
+        if "dense" in signals and self.backend.has_dense:
             qv = self.embedder.encode_query(q.text) if query_vector is None else query_vector
             ids, scores = self.backend.dense_top(qv, n, scope)
             out["dense"] = dict(zip(ids.tolist(), scores.tolist()))
@@ -326,6 +326,8 @@ class SearchIndex:
         explain["fused"] = round(score, 4)
         if pinned:
             explain["pinned"] = "文号/标题匹配"
+        if not self.backend.has_dense:
+            explain["missing"] = "向量尚未算完，本次只用 BM25（词、二元组）"
         return Hit(doc_id=rec.doc_id, para_id=f"{rec.doc_id}#{rec.idx}", score=round(score, 4), title=rec.title,
                    heading_path=rec.heading_path, role=rec.role, text=rec.text, original=rec.original or rec.text,
                    source=rec.path, doctype=rec.doctype, org=rec.org, date=rec.date, explain=explain,

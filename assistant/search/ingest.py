@@ -41,12 +41,16 @@ class IngestReport:
     embedded: int = 0
     seconds: float = 0.0
     generation: str = ""
+    bm25_first: str = ""  # the BM25-only generation published before the vectors (empty: none)
+    first_search_seconds: float = 0.0  # from the start until that generation was searchable
+    started: float = field(default_factory=time.perf_counter)
 
     def summary(self) -> str:
         return (f"入库完成：新增 {len(self.added)} 个文件，更新 {len(self.updated)} 个，未变 {self.unchanged} 个，"
                 f"移除 {len(self.removed)} 个，失败 {len(self.failed)} 个；共 {self.documents} 篇文档、"
                 f"{self.paragraphs} 个检索段落；新计算向量 {self.embedded} 个；用时 {self.seconds:.1f} 秒"
-                f"（{self.generation}）。")
+                f"（{self.generation}）。" + (f"其中 {self.first_search_seconds:.1f} 秒后已可用 BM25 检索"
+                                            f"（{self.bm25_first}），随后补算了向量。" if self.bm25_first else ""))
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,8 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
         changed = _changed_files(found, old_files, settings, report, progress)
         gone = _missing(old_files) if sync else set()
         if not changed and not gone and _unchanged_config(manifest, settings):
-            return _nothing_to_do(report, manifest, started)
+            target.finish(report, progress)  # vectors of an interrupted BM25-first ingest
+            return _nothing_to_do(report, target.manifest, started)
         old_docs, old_words, old_terms = target.stored_docs()
         files, docs = _parse(changed, old_files, old_docs, report, progress, settings)
         if gone:
@@ -148,6 +153,7 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
         report.generation, report.embedded, report.paragraphs = target.write(
             files, docs, old_words, old_terms, progress, embed)
         report.documents = len(docs)
+        target.finish(report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -169,6 +175,21 @@ class _EmbeddedTarget:
     def write(self, files, docs, old_words, old_terms, progress, embed=None):
         return build_generation(self.index_dir, self.settings, files, docs, old_words, old_terms, progress,
                                 self.manifest, embed)
+
+    def finish(self, report: IngestReport, progress: Progress | None) -> None:
+        """A BM25-only generation (many vectors to compute) is searchable already; add its vectors now."""
+        from assistant.search.build import complete_vectors, vectors_pending
+
+        gen = store.current_generation(self.index_dir)
+        if not vectors_pending(gen):
+            return
+        report.bm25_first = gen.name
+        report.first_search_seconds = time.perf_counter() - report.started
+        if progress:
+            progress("BM25 已可检索（向量计算中）", 1, 1)
+        report.generation, computed = complete_vectors(self.index_dir, self.settings, progress)
+        report.embedded += computed
+        self.manifest = store.read_manifest(store.current_generation(self.index_dir))
 
 
 def has_index(settings: Settings) -> bool:
@@ -239,6 +260,7 @@ def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], Inges
         if gone:
             report.generation, report.embedded, report.paragraphs = target.write(
                 list(files.values()), keep, words, terms, None)
+            target.finish(report, None)
         report.documents = len(keep)
     return gone, report
 

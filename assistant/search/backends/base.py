@@ -110,6 +110,11 @@ class SearchBackend(ABC):
         return self.columns.n
 
     @property
+    def has_dense(self) -> bool:
+        """False while the vectors of a BM25-first ingest are still being computed."""
+        return True
+
+    @property
     def version(self) -> str:
         """What identifies this state (a generation name, a Milvus load stamp)."""
         return self.manifest.get("generation", "")

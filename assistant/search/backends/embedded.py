@@ -36,7 +36,8 @@ class EmbeddedBackend(SearchBackend):
         self.terms = (gen / "terms.txt").read_text(encoding="utf-8").split()
         self.bm25_words = BM25Index.load(gen / "bm25_words")
         self.bm25_bigrams = BM25Index.load(gen / "bm25_bigrams")
-        self.vectors = VectorIndex.load(gen / "vectors.faiss")
+        # a BM25-first generation has no vectors yet (build.complete_vectors adds them as the next one)
+        self.vectors = VectorIndex.load(gen / "vectors.faiss") if (gen / "vectors.faiss").exists() else None
         self.columns = self._load_columns()
         self.levels = LevelIndex(gen, self.columns.n)
         self.groups = self.levels.groups
@@ -77,7 +78,13 @@ class EmbeddedBackend(SearchBackend):
             last = self._memo.bigrams = (key, self.bm25_bigrams.scores(bigrams))
         return last[1]
 
+    @property
+    def has_dense(self) -> bool:
+        return self.vectors is not None
+
     def dense_top(self, vector, k, scope: Scope):
+        if self.vectors is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         allowed = scope.rows()
         if allowed is not None and len(allowed) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -113,6 +120,8 @@ class EmbeddedBackend(SearchBackend):
         return out
 
     def row_vectors(self, rows):
+        if self.vectors is None:
+            return None
         try:
             return self.vectors._stored(np.asarray(rows, dtype=np.int64))  # noqa: SLF001 — read-only gather
         except (AttributeError, RuntimeError):

@@ -100,6 +100,9 @@ class MilvusStore:
         terms = terms_file.read_text(encoding="utf-8").split() if terms_file.exists() else []
         return out, words, terms
 
+    def finish(self, report, progress) -> None:
+        """Nothing deferred: Milvus rows are written with their vectors."""
+
     # ---- writing --------------------------------------------------------------------------------
     def write(self, files: list[FileEntry], docs: list[StoredDoc], old_words, old_terms, progress,
               embed=None) -> tuple[str, int, int]:
