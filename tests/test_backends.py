@@ -279,3 +279,12 @@ def test_milvus_ignores_and_then_removes_paragraphs_of_an_unfinished_document(co
     (folder / "extra.txt").write_text(FLOOD.replace("防汛抗旱", "森林防火"), encoding="utf-8")
     ingest([folder], settings)
     assert client.query(paragraphs, filter="doc_serial == 999", output_fields=["pid"]) == []
+
+
+def test_doctor_checks_the_milvus_index(indexes, shared_dir, tmp_path):
+    from assistant.doctor.index import check_index
+
+    ok = [c for c in check_index(settings_for("milvus", shared_dir)) if c.key == "index"][0]
+    assert ok.ok is True and "Milvus" in ok.detail and "milvus-" in ok.detail
+    empty = [c for c in check_index(settings_for("milvus", tmp_path)) if c.key == "index"][0]
+    assert empty.ok is None and "--backend milvus" in empty.fix

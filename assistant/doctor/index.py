@@ -29,6 +29,8 @@ def check_index(settings: Settings) -> list[Check]:
 
 
 def _generation(index_dir: Path, settings: Settings) -> Check:
+    if (settings.backend or "embedded") == "milvus":
+        return _milvus(index_dir, settings)
     ingest_hint = f"gongwen ingest 文件夹 --index {index_dir}"
     try:
         gen = store.current_generation(index_dir)
@@ -75,6 +77,30 @@ def _integrity(gen: Path, counts: dict) -> str:
     if "documents" in counts and documents != counts["documents"]:
         return f"docs.sqlite 中有 {documents} 篇文档，manifest 记为 {counts['documents']}"
     return ""
+
+
+def _milvus(index_dir: Path, settings: Settings) -> Check:
+    """The Milvus backend: local manifest present, the store opens and holds what the manifest counts."""
+    from assistant.search.backends.milvus import MilvusBackend, read_local_manifest
+
+    fix = f"gongwen ingest 原文件夹 --index {index_dir} --backend milvus"
+    manifest = read_local_manifest(index_dir)
+    if manifest is None:
+        return Check("index", "索引", None, f"{index_dir} 中还没有 Milvus 索引", f"入库：{fix}")
+    counts = manifest.get("counts", {})
+    listed = "，".join(f"{COUNT_NAMES.get(k, k)} {v}" for k, v in counts.items())
+    detail = f"{index_dir}（Milvus {manifest.get('milvus', {}).get('uri', '')}）：{manifest.get('generation')}，{listed}"
+    try:
+        backend = MilvusBackend.open(index_dir, settings)
+    except store.IndexError_ as err:
+        return Check("index", "索引", False, f"{detail}；{err}", fix, essential=True)
+    except Exception as err:  # noqa: BLE001 — a server that does not answer, a damaged file
+        return Check("index", "索引", False, f"{detail}；无法打开（{type(err).__name__}: {err}）", fix, essential=True)
+    found = {"documents": len(backend.docs), "paragraphs": backend.n}
+    differ = [f"{COUNT_NAMES[k]} {v}（清单记为 {counts.get(k)}）" for k, v in found.items() if counts.get(k) != v]
+    if differ:
+        return Check("index", "索引", False, f"{detail}；Milvus 中实有 {'、'.join(differ)}", fix, essential=True)
+    return Check("index", "索引", True, detail)
 
 
 def _opens(gen: Path, index_dir: Path, settings: Settings) -> str:

@@ -42,6 +42,7 @@ class SearchIndex:
         self.org_of, self.path_of = columns.org_of, columns.path_of
         self.groups = backend.groups
         self.blend = levels.Blend().with_(**(settings.fusion or {}))
+        self._distinct: dict[int, tuple] = {}
 
     @property
     def version(self) -> str:
@@ -128,8 +129,8 @@ class SearchIndex:
         if unit == "document":
             rows_arr = np.asarray(rows, dtype=np.int64)
             docs_arr = self.doc_of[rows_arr] if len(rows_arr) else rows_arr
-            chosen = [(row, [], self._passages(row, rows_arr, docs_arr, scores))
-                      for row in self._doc_order(pinned, rows, k)]
+            best = self._doc_order(pinned, rows, k)
+            chosen = list(zip(best, [[]] * len(best), self._passages(best, rows_arr, docs_arr, scores)))
         else:
             pinned_set = set(pinned)
             order = pinned + [r for r in rows if r not in pinned_set]
@@ -203,16 +204,18 @@ class SearchIndex:
                 break
         return out
 
-    def _passages(self, best: int, rows: np.ndarray, docs: np.ndarray, scores: dict, limit: int = 2) -> list[dict]:
-        """The document's next-best candidate rows after `best` (rows in rank order, docs their documents)."""
-        same = rows[(docs == self.doc_of[best]) & (rows != best)]
-        others = [int(r) for r in same[:limit]]
-        if not others:
-            return []
-        found = self.backend.fetch(others)
-        others = [row for row in others if row in found]
-        return [{"para_id": f"{found[row].doc_id}#{found[row].idx}", "score": round(scores.get(row, 0.0), 4),
-                 "heading_path": list(found[row].heading_path), "text": found[row].text} for row in others]
+    def _passages(self, best: list[int], rows: np.ndarray, docs: np.ndarray, scores: dict,
+                  limit: int = 2) -> list[list[dict]]:
+        """For each best row, its document's next-best candidate rows (rows in rank order, docs their
+        documents); one fetch for all hits (a remote backend answers in one request)."""
+        others = []
+        for row in best:
+            same = rows[(docs == self.doc_of[row]) & (rows != row)]
+            others.append([int(r) for r in same[:limit]])
+        found = self.backend.fetch([r for group in others for r in group]) if any(others) else {}
+        return [[{"para_id": f"{found[r].doc_id}#{found[r].idx}", "score": round(scores.get(r, 0.0), 4),
+                  "heading_path": list(found[r].heading_path), "text": found[r].text} for r in group if r in found]
+                for group in others]
 
     def signal_scores(self, query: str, filters: Filters | None = None, signals=SIGNALS) -> dict[str, dict[int, float]]:
         """Each signal's candidate rows and raw scores for a query (evaluation fuses these itself)."""
@@ -262,9 +265,9 @@ class SearchIndex:
             if filters.year_to is not None:
                 out &= (self.year_of <= filters.year_to) & (self.year_of >= 0)
             if filters.org:
-                out &= np.array([filters.org in o for o in self.org_of], dtype=bool)
+                out &= self._contains(self.org_of, filters.org)
             if filters.source:
-                out &= np.array([filters.source in p for p in self.path_of], dtype=bool)
+                out &= self._contains(self.path_of, filters.source)
         for phrase in q.phrases:
             phrase_mask = np.zeros(self.n, dtype=bool)
             phrase_mask[self.backend.phrase_rows(phrase)] = True
@@ -272,6 +275,16 @@ class SearchIndex:
         if mask is not None:
             out = mask if out is None else out & mask
         return Scope(out, filters if filters and filters.active() else None, tuple(q.phrases), mask is not None)
+
+    def _contains(self, column: np.ndarray, needle: str) -> np.ndarray:
+        """Rows whose value contains `needle`, testing each distinct value once (paths and organisations
+        repeat for every paragraph of a document)."""
+        key = id(column)
+        if key not in self._distinct:
+            values, inverse = np.unique(column.astype(str), return_inverse=True)
+            self._distinct[key] = (values, inverse)
+        values, inverse = self._distinct[key]
+        return np.array([needle in v for v in values.tolist()], dtype=bool)[inverse]
 
     def _pinned(self, q: Query, scope: Scope) -> list[int]:
         """Best paragraph of each document named by 文号 or 《title》 in the query, first."""

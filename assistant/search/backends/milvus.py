@@ -115,15 +115,18 @@ class MilvusBackend(SearchBackend):
                 parts.append(f"year >= {int(f.year_from)}")
             if f.year_to is not None:
                 parts.append(f"(year <= {int(f.year_to)} and year >= 0)")
-            if f.org:
-                parts.append(f"org like {mc.like_contains(f.org)}")
-            if f.source:
-                parts.append(f"path like {mc.like_contains(f.source)}")
+            if f.org or f.source:  # document attributes: the matching documents by key (a `like` scans every row)
+                parts.append(self._serials_matching(f.org, f.source))
         for phrase in scope.phrases:
             parts.append(f"text like {mc.like_contains(phrase)}")
         if scope.extra and scope.mask is not None:
             parts.append(self._pid_in(np.flatnonzero(scope.mask)))
         return " and ".join(parts)
+
+    def _serials_matching(self, org: str | None, source: str | None) -> str:
+        serials = [s for s, d in self.docs.items()
+                   if (not org or org in (d["org"] or "")) and (not source or source in d["path"])]
+        return f"doc_serial in [{', '.join(str(s) for s in serials)}]" if serials else "doc_serial < 0"
 
     def _pid_in(self, rows: np.ndarray) -> str:
         return f"pid in [{', '.join(str(int(p)) for p in self.pids[np.asarray(rows, dtype=np.int64)])}]"
