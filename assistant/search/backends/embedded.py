@@ -37,7 +37,12 @@ class EmbeddedBackend(SearchBackend):
         self.bm25_words = BM25Index.load(gen / "bm25_words")
         self.bm25_bigrams = BM25Index.load(gen / "bm25_bigrams")
         # a BM25-first generation has no vectors yet (build.complete_vectors adds them as the next one)
-        self.vectors = VectorIndex.load(gen / "vectors.faiss") if (gen / "vectors.faiss").exists() else None
+        from assistant.search.build import PENDING
+
+        pending = self.manifest.get("vector_index", {}).get("kind") == PENDING
+        if not pending and not (gen / "vectors.faiss").exists():
+            raise FileNotFoundError(f"索引缺少向量文件 {gen / 'vectors.faiss'}")
+        self.vectors = None if pending else VectorIndex.load(gen / "vectors.faiss")
         self.columns = self._load_columns()
         self.levels = LevelIndex(gen, self.columns.n)
         self.groups = self.levels.groups
