@@ -373,3 +373,36 @@ def test_rendered_colophon_is_at_the_bottom_of_the_last_even_page(tmp_path, sect
     height_pt = 297 / 25.4 * 72
     bottom_of_text_block = height_pt - 35 / 25.4 * 72
     assert bottom_of_text_block - 30 < found[0][1] <= bottom_of_text_block + 1  # the 版心's last row
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice or poppler not installed")
+def test_rendered_colophon_stays_whole_before_the_sources_appendix(tmp_path):
+    """With the 附：素材来源 appendix after it, both 版记 rows stay together on the 版记's page (a page
+    break in the same section let LibreOffice move the second row onto the appendix's page)."""
+    import re
+
+    from dataclasses import replace
+
+    from assistant.models import SourceRef
+
+    outline = long_outline(3)
+    first = outline.sections[0]
+    source = SourceRef(doc_id="d1", para_id="d1#3", title="某县2025年医德医风工作总结", source="corpus/a.txt")
+    sourced = replace(first, paragraphs=(replace(first.paragraphs[0], source=source),) + first.paragraphs[1:])
+    outline = replace(outline, sections=(sourced,) + outline.sections[1:])
+    path = tmp_path / "稿.docx"
+    write_docx(outline, path, sources="appendix")
+    subprocess.run(["bash", str(ROOT / "scripts" / "render_docx.sh"), str(path), str(tmp_path / "out"), "20"],
+                   check=True, timeout=240, capture_output=True)
+    bbox = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "out" / "稿.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    where: dict[str, set[int]] = {"抄送": set(), "印发": set(), "素材来源": set()}
+    for number, page in enumerate(bbox.split("<page ")[1:], 1):
+        text = "".join(re.findall(r'>([^<]*)</word>', page))
+        for key in where:
+            if key in text:
+                where[key].add(number)
+    assert len(where["抄送"]) == 1 and where["抄送"] == where["印发"]
+    (colophon,) = where["印发"]
+    assert colophon % 2 == 0 and min(where["素材来源"]) == colophon + 1

@@ -87,7 +87,9 @@ def write_docx(outline: Outline, path: str | Path, sources: str = "appendix",
                     footer.is_linked_to_previous = False
     frame_.add_colophon(document, frame, FONTS["body"], BODY_PT, TEXT_WIDTH_PT, TEXT_HEIGHT_PT)
     if sources == "appendix" and sourced(blocks):
-        add_appendix(document, blocks)
+        if rows:  # after the 版记, in a section of its own: a page break inside the 版记's section lets
+            document.add_section(WD_SECTION.NEW_PAGE)  # LibreOffice move its second frame to the next page
+        add_appendix(document, blocks, page_break=not rows)
     document.save(str(path))
     written = [path]
     if sources == "separate":
@@ -225,10 +227,10 @@ def add_signature_line(document: DocxDocument, text: str, right_chars: float) ->
     xml.set_indent_chars(paragraph, BODY_PT, first_line=0, right=right_chars)
 
 
-def add_appendix(document: DocxDocument, blocks: list[Block]) -> None:
-    """附：素材来源 on a new page, one line per reused paragraph."""
+def add_appendix(document: DocxDocument, blocks: list[Block], page_break: bool = True) -> None:
+    """附：素材来源 on a new page (a page break, or the caller's new section), one line per reused paragraph."""
     heading = add_text(document, APPENDIX_HEADING, FONTS[1])
-    heading.paragraph_format.page_break_before = True
+    heading.paragraph_format.page_break_before = page_break
     xml.set_indent_chars(heading, BODY_PT, first_line=0)
     for block in sourced(blocks):
         paragraph = add_text(document, source_line(block), FONTS["body"])
