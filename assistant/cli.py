@@ -403,6 +403,9 @@ def cmd_search(args: argparse.Namespace) -> int:
                       role=tuple(args.role) if args.role else None, year_from=args.year_from,
                       year_to=args.year_to, org=args.org, source=args.source)
     signals = SIGNALS if args.mode == "hybrid" else (args.mode,)
+    if not index.backend.has_dense and "dense" in signals:
+        print("提示：向量尚未算完（首次入库先发布了只含 BM25 的索引），本次只用词与二元组 BM25；"
+              "入库完成后自动切换为混合检索。", file=sys.stderr)
     if args.batch:
         return run_batch(index, args.batch, args.k, filters, signals, args.unit)
     hits = index.search(args.query, k=args.k, filters=filters, signals=signals, unit=args.unit)

@@ -3,7 +3,11 @@ generation, then adds the vectors as the next one; an interrupted run resumes on
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +15,8 @@ from assistant.config import settings_from_env
 from assistant.search import build, store
 from assistant.search.engine import open_index
 from assistant.search.ingest import _EmbeddedTarget, ingest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +40,9 @@ def test_bm25_is_searchable_before_the_vectors_and_they_follow(corpus, tmp_path,
     assert all("bm25_words" in h.explain or "bm25_bigrams" in h.explain for h in hits)
     assert all("向量尚未算完" in h.explain["missing"] for h in hits)
     assert early.row_vectors([0]) is None
+    cli = subprocess.run([sys.executable, "-m", "assistant.cli", "search", "医疗卫生体制改革", "--index",
+                          str(tmp_path / "idx"), "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert cli.returncode == 0 and "向量尚未算完" in cli.stderr and json.loads(cli.stdout)["hits"]
 
     monkeypatch.setattr(_EmbeddedTarget, "finish", real_finish)
     stages = []
