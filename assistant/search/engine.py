@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from assistant.search.backends.base import Filters, Scope, SearchBackend
 from assistant.search.query import Query, highlight_spans, parse_query, role_of_query
 
 SIGNALS = ("bm25_words", "bm25_bigrams", "dense")
+_POOL = ThreadPoolExecutor(max_workers=6, thread_name_prefix="gongwen-signal")  # remote backends' signal calls
 UNITS = ("paragraph", "document")
 PUNCT = set("，。、；：？！,.;:?!（）()《》“”\"'‘’【】[]·—-…")
 
@@ -235,20 +237,23 @@ class SearchIndex:
         from assistant.search.tokenize import char_bigrams
 
         n = self.settings.candidates
-        out: dict[str, dict[int, float]] = {}
+        # a remote backend (Milvus) answers the lexical searches while the query is being embedded
+        run = _POOL.submit if self.backend.parallel else _now
+        pending = {}
         bigram_scores = None
         if "bm25_words" in signals:
-            ids, scores = self.backend.words_top(self.tokenizer.words(q.text), n, scope)
-            out["bm25_words"] = dict(zip(ids.tolist(), scores.tolist()))
+            pending["bm25_words"] = run(self.backend.words_top, self.tokenizer.words(q.text), n, scope)
         if "bm25_bigrams" in signals:
             bigrams = char_bigrams(q.text)
-            ids, scores = self.backend.bigrams_top(bigrams, n, scope)
-            out["bm25_bigrams"] = dict(zip(ids.tolist(), scores.tolist()))
+            pending["bm25_bigrams"] = run(self.backend.bigrams_top, bigrams, n, scope)
             bigram_scores = lambda rows: self.backend.bigram_scores(bigrams, rows)  # noqa: E731
         if "dense" in signals and self.backend.has_dense:
             qv = self.embedder.encode_query(q.text) if query_vector is None else query_vector
-            ids, scores = self.backend.dense_top(qv, n, scope)
-            out["dense"] = dict(zip(ids.tolist(), scores.tolist()))
+            pending["dense"] = run(self.backend.dense_top, qv, n, scope)
+        out = {}
+        for name, job in pending.items():
+            ids, scores = job.result()
+            out[name] = dict(zip(ids.tolist(), scores.tolist()))
         return out, bigram_scores
 
     def scope(self, filters: Filters | None, q: Query, mask: np.ndarray | None = None) -> Scope:
@@ -347,6 +352,20 @@ class SearchIndex:
                    highlights=tuple(highlight_spans(rec.text, terms)),
                    similar=tuple({"para_id": f"{o.doc_id}#{o.idx}", "title": o.title, "source": o.path}
                                  for o in similar), row=row, passages=tuple(passages))
+
+
+class _Done:
+    """A result computed at once, with the Future's `result()` (the embedded backend's signals)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _now(fn, *args) -> _Done:
+    return _Done(fn(*args))
 
 
 class _LazyParts:

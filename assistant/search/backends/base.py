@@ -110,6 +110,11 @@ class SearchBackend(ABC):
         return self.columns.n
 
     @property
+    def parallel(self) -> bool:
+        """True when per-signal searches are remote calls worth running at the same time."""
+        return False
+
+    @property
     def has_dense(self) -> bool:
         """False while the vectors of a BM25-first ingest are still being computed."""
         return True

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +70,6 @@ class MilvusBackend(SearchBackend):
                 raise store.IndexError_(f"Milvus（{mc.resolve_uri(settings)}）中没有集合 {name}：请先用 "
                                         "--backend milvus 入库，或检查 --milvus-prefix。")
         self.dense_kind = manifest.get("vector_index", {}).get("kind", "FLAT")
-        self._lock = threading.Lock()
         self._load()
 
     # ---- state loaded at open ------------------------------------------------------------------
@@ -100,6 +98,11 @@ class MilvusBackend(SearchBackend):
     @property
     def version(self) -> str:
         return self.manifest.get("generation", "")
+
+    @property
+    def parallel(self) -> bool:
+        """Signal searches are remote calls: the engine runs them at the same time."""
+        return True
 
     # ---- expressions ----------------------------------------------------------------------------
     def expression(self, scope: Scope) -> str:
@@ -141,9 +144,9 @@ class MilvusBackend(SearchBackend):
         return np.array(rows, dtype=np.int64), np.array(scores, dtype=np.float64)
 
     def _search(self, collection, data, field, k, filter_, metric, params=None):
-        with self._lock:
-            return self.client.search(collection, data=data, anns_field=field, limit=k, filter=filter_,
-                                      search_params={"metric_type": metric, "params": params or {}})
+        # MilvusClient (gRPC) is thread-safe: concurrent searches and the engine's parallel signals overlap
+        return self.client.search(collection, data=data, anns_field=field, limit=k, filter=filter_,
+                                  search_params={"metric_type": metric, "params": params or {}})
 
     def _empty_scope(self, scope: Scope) -> bool:
         return scope.mask is not None and not scope.mask.any()
@@ -229,8 +232,7 @@ class MilvusBackend(SearchBackend):
             chunk = np.array(rows[start:start + 4000], dtype=np.int64)
             if len(chunk) == 0:
                 continue
-            with self._lock:
-                found = self.client.query(self.paragraphs, filter=self._pid_in(chunk), output_fields=fields)
+            found = self.client.get(self.paragraphs, ids=[int(p) for p in self.pids[chunk]], output_fields=fields)
             for item in found:
                 out[self.row_of_pid[int(item["pid"])]] = item
         return out
@@ -277,10 +279,9 @@ class MilvusBackend(SearchBackend):
         if not serials:
             return None
         serial = serials[0]
-        with self._lock:
-            found = mc.query_all(self.client, self.paragraphs, f"doc_serial == {serial}",
-                                 ["pid", "idx", "text", "original", "is_heading", "level", "number", "heading_path",
-                                  "role"])
+        found = mc.query_all(self.client, self.paragraphs, f"doc_serial == {serial}",
+                             ["pid", "idx", "text", "original", "is_heading", "level", "number", "heading_path",
+                              "role"])
         paragraphs = []
         for p in sorted(found, key=lambda r: int(r["idx"])):
             paragraphs.append({"idx": int(p["idx"]), "row": self.row_of_pid.get(int(p["pid"])), "text": p["text"],
