@@ -95,9 +95,10 @@ def instrument(idx) -> dict[str, list[float]]:
     """Time the parts of SearchIndex.search by wrapping the instance's collaborators."""
     clock = StageClock()
     idx.embedder.model  # load now, not inside the first timed query
-    for obj, name, label in ((idx.embedder, "encode_query", "embed"), (idx.bm25_words, "top_k", "bm25"),
-                             (idx.bm25_bigrams, "top_k", "bm25"), (idx.vectors, "search", "faiss"),
-                             (idx.tokenizer, "words", "jieba"), (idx.levels, "search", "levels")):
+    store = idx.backend  # the embedded backend's collaborators (assistant/search/backends/embedded.py)
+    for obj, name, label in ((idx.embedder, "encode_query", "embed"), (store.bm25_words, "top_k", "bm25"),
+                             (store.bm25_bigrams, "scores", "bm25"), (store.vectors, "search", "faiss"),
+                             (idx.tokenizer, "words", "jieba"), (store.levels, "search", "levels")):
         setattr(obj, name, clock.wrap(label, getattr(obj, name)))
     return clock
 
