@@ -50,6 +50,7 @@ def test_bm25_is_searchable_before_the_vectors_and_they_follow(corpus, tmp_path,
     assert again.unchanged == 3 and again.embedded == early.n and "向量" in stages  # resumed: nothing re-read
     gen2 = store.current_generation(tmp_path / "idx")
     assert gen2.name > gen.name and not build.vectors_pending(gen2)
+    assert build.vectors_pending(gen)  # files are shared by hard links: the earlier generation is untouched
     late = open_index(tmp_path / "idx", settings)
     hits = late.search("医疗卫生体制改革", k=5)
     assert any("dense" in h.explain for h in hits) and all("missing" not in h.explain for h in hits)

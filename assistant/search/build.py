@@ -170,10 +170,9 @@ def complete_vectors(index_dir: Path, settings: Settings, progress=None) -> tupl
     """Add the vectors to a BM25-only live generation: embed its rows (cached, so an interrupted run
     resumes where it stopped), then publish a copy of it with vectors.faiss as the next generation.
     Caller holds the writer lock. Returns (generation, vectors computed)."""
-    import json
-    import os
     import shutil
 
+    from assistant.search.migrate import update_manifest
     from assistant.search.vectors import VectorIndex
 
     gen = store.current_generation(index_dir)
@@ -189,22 +188,24 @@ def complete_vectors(index_dir: Path, settings: Settings, progress=None) -> tupl
     vindex = VectorIndex.build(vectors, approx_threshold=manifest["vector_index"].get(
         "approx_threshold", settings.approx_threshold))
     tmp, name = store.new_generation_dir(index_dir)
-    for path in gen.rglob("*"):
-        target = tmp / path.relative_to(gen)
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        elif path.name != "manifest.json":
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, target)  # generations are immutable: share the unchanged files
-            except OSError:
-                shutil.copy2(path, target)
+    shutil.copytree(gen, tmp, copy_function=_link_or_copy, dirs_exist_ok=True)
     vindex.save(tmp / "vectors.faiss")
-    manifest.update(generation=name, vector_index={"kind": vindex.kind, "approx_threshold":
-                                                   manifest["vector_index"].get("approx_threshold")})
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    # update_manifest replaces the (hard-linked) manifest file, so the previous generation's stays as it was
+    update_manifest(tmp, manifest["format_version"], generation=name, vector_index={
+        "kind": vindex.kind, "approx_threshold": manifest["vector_index"].get("approx_threshold")})
     store.publish_generation(index_dir, tmp, name)
     return name, computed
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Generations are immutable: a new one shares its unchanged files with the previous one."""
+    import os
+    import shutil
+
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def manifest_common(settings: Settings, embedder, prep: Prepared, files: list[FileEntry]) -> dict:

@@ -76,9 +76,6 @@ class SearchIndex:
     def row_texts(self) -> list[str]:
         return self.backend.row_texts()
 
-    def fetch(self, rows) -> dict:
-        return self.backend.fetch(list(rows))
-
     def following(self, doc_id: str, idx: int, count: int, heading_path: tuple) -> list[dict]:
         """Up to `count` body paragraphs right after paragraph `idx` in the same section of the document."""
         found = self.backend.document(doc_id)
@@ -178,9 +175,9 @@ class SearchIndex:
         use_doc = blend.document or unit == "document"
         doc_raw = self.backend.documents_top(words, bigrams, n, scope) if use_doc else {}
         extra = []
-        if bigram_scores is not None and (sec_raw or doc_raw):
-            extra = levels.representatives(sec_raw, groups.sec_start, bigram_scores, scope.mask) if sec_raw else []
-            extra += levels.representatives(doc_raw, groups.doc_start, bigram_scores, scope.mask) if doc_raw else []
+        if bigram_scores is not None:  # representatives of no groups cost nothing (no backend call)
+            extra = (levels.representatives(sec_raw, groups.sec_start, bigram_scores, scope.mask)
+                     + levels.representatives(doc_raw, groups.doc_start, bigram_scores, scope.mask))
         cands = levels.gather(per_signal, sec_raw, doc_raw, groups, extra)
         role = role_of_query(q.text)
         if role is not None:

@@ -52,17 +52,15 @@ class MilvusStore:
     def _exists(self) -> bool:
         return self.client.has_collection(self.paragraphs) and self.client.has_collection(self.documents)
 
-    def _stored_rows(self) -> tuple[list[dict], list[dict]]:
+    def _stored_documents(self) -> list[dict]:
+        """The document rows (read once; none for a rebuild or a new index)."""
         if self._docs is None:
-            if self.rebuild or not self._exists() or self.manifest is None:
-                self._docs, self._paras = [], []
-            else:
-                self._docs = mc.query_all(self.client, self.documents, "serial >= 0", DOC_OUTPUT)
-                self._paras = None
-        return self._docs, self._paras or []
+            fresh = self.rebuild or not self._exists() or self.manifest is None
+            self._docs = [] if fresh else mc.query_all(self.client, self.documents, "serial >= 0", DOC_OUTPUT)
+        return self._docs
 
     def stored_files(self) -> dict[str, FileEntry]:
-        docs, _ = self._stored_rows()
+        docs = self._stored_documents()
         out = {}
         for d in docs:
             out[d["path"]] = FileEntry(d["path"], d["file_hash"], int(d["file_size"]), float(d["file_mtime"]),
@@ -71,7 +69,7 @@ class MilvusStore:
 
     def stored_docs(self) -> tuple[list[StoredDoc], dict[str, str], list[str]]:
         """Documents (with every paragraph), word tokens by text hash, mined terms."""
-        docs, _ = self._stored_rows()
+        docs = self._stored_documents()
         if not docs:
             return [], {}, []
         if self._paras is None:
@@ -141,16 +139,16 @@ class MilvusStore:
 
         files_by_path = {f.path: f for f in files}
         fingerprints = [self._fingerprint(n, d, prep, rows_of_doc, files_by_path) for n, d in enumerate(docs)]
-        stored, _ = self._stored_rows()
+        stored = self._stored_documents()
         if self.rebuild:
             mc.drop_collections(self.client, self.settings)
         embedder = Embedder(self.settings.model)
         mc.create_collections(self.client, self.settings, embedder.dim)
         stored_by_key = {d["doc_key"]: d for d in stored}
-        keep_serials = {int(stored_by_key[d.doc_key]["serial"]) for n, d in enumerate(docs)
-                        if d.doc_key in stored_by_key and stored_by_key[d.doc_key]["fingerprint"] == fingerprints[n]}
-        changed = [n for n, d in enumerate(docs)
-                   if d.doc_key not in stored_by_key or stored_by_key[d.doc_key]["fingerprint"] != fingerprints[n]]
+        same = [d.doc_key in stored_by_key and stored_by_key[d.doc_key]["fingerprint"] == fingerprints[n]
+                for n, d in enumerate(docs)]
+        keep_serials = {int(stored_by_key[d.doc_key]["serial"]) for d, kept in zip(docs, same) if kept}
+        changed = [n for n, kept in enumerate(same) if not kept]
         stale = sorted({int(d["serial"]) for d in stored} - keep_serials)
         # texts of changed documents only are embedded
         texts = [prep.texts[i] for n in changed for i in rows_of_doc.get(n, [])]
@@ -160,8 +158,7 @@ class MilvusStore:
             value.save(local / f"stats_{name}.npz")
         (local / "terms.txt").write_text("\n".join(prep.terms), encoding="utf-8")
 
-        self._delete(stale)
-        self._delete_orphans(keep_serials)
+        self._delete(stale, keep_serials)
         next_serial = max([int(d["serial"]) for d in stored] + [-1]) + 1 if not self.rebuild else 0
         cursor = 0
         zero = [0.0] * embedder.dim
@@ -242,24 +239,18 @@ class MilvusStore:
                    [f.hash, f.size, f.mtime, f.n_docs] if f else None]
         return hashlib.sha1(_dump(payload).encode("utf-8")).hexdigest()
 
-    def _delete(self, serials: list[int]) -> None:
-        for start in range(0, len(serials), 1000):
-            chunk = ", ".join(str(s) for s in serials[start:start + 1000])
-            self.client.delete(self.documents, filter=f"serial in [{chunk}]")
-            self.client.delete(self.paragraphs, filter=f"doc_serial in [{chunk}]")
-
-    def _delete_orphans(self, keep: set[int]) -> None:
-        """Paragraphs of documents that have no document row (a killed ingest) or were replaced."""
-        if not self.client.has_collection(self.paragraphs):
-            return
+    def _delete(self, stale: list[int], keep: set[int]) -> None:
+        """Document rows of `stale` first, then every paragraph whose document is not kept — the stale
+        ones' and orphans of a killed ingest (paragraphs written without their document row)."""
+        self._delete_where(self.documents, "serial", stale)
         present = {int(p["doc_serial"]) for p in (self._paras if self._paras is not None else mc.query_all(
             self.client, self.paragraphs, "pid >= 0", ["pid", "doc_serial"]))}
-        self._delete_paragraphs(sorted(present - keep))
+        self._delete_where(self.paragraphs, "doc_serial", sorted((present | set(stale)) - keep))
 
-    def _delete_paragraphs(self, serials: list[int]) -> None:
+    def _delete_where(self, collection: str, field: str, serials: list[int]) -> None:
         for start in range(0, len(serials), 1000):
             chunk = ", ".join(str(s) for s in serials[start:start + 1000])
-            self.client.delete(self.paragraphs, filter=f"doc_serial in [{chunk}]")
+            self.client.delete(collection, filter=f"{field} in [{chunk}]")
 
 
 def _dump(value) -> str:
