@@ -73,8 +73,8 @@ class Precedents:
     def relpath(self, path: str) -> str:
         """The file relative to the indexed corpus root (the folder all indexed files share)."""
         if self._root is None:
-            paths = [str(p) for p in self.index.path_of] if self.index.n else []
-            self._root = passages.corpus_root(min(paths), max(paths)) if paths else ""
+            paths = self.index.path_of  # every row's file path (numpy, in memory)
+            self._root = passages.corpus_root(min(paths), max(paths)) if len(paths) else ""
         return passages.relative_to(path, self._root)
 
     def following(self, hit: Hit, count: int) -> list[Neighbour]:
