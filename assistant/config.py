@@ -30,6 +30,7 @@ class Settings:
     ocr_max_pages: int = 50  # pages OCR'd per file at most (GONGWEN_OCR_MAX_PAGES)
     ocr_seconds: float = 600  # OCR time per file at most (GONGWEN_OCR_SECONDS)
     bm25_first: int = 2000  # more vectors to compute than this: publish a BM25-only generation first (GONGWEN_BM25_FIRST)
+    incremental: bool = True  # small changes go into a segment, not a full rebuild (GONGWEN_INCREMENTAL=0: off)
     backend: str = "embedded"  # embedded | milvus (GONGWEN_BACKEND, --backend)
     milvus_uri: str | None = None  # a file path = Milvus Lite; http(s)://host:19530 = a server (GONGWEN_MILVUS_URI)
     milvus_token: str | None = None  # GONGWEN_MILVUS_TOKEN ("user:password" or an API key)
@@ -58,6 +59,8 @@ def settings_from_env(**overrides) -> Settings:
         "ocr_max_pages": int(env["GONGWEN_OCR_MAX_PAGES"]) if env.get("GONGWEN_OCR_MAX_PAGES") else None,
         "ocr_seconds": float(env["GONGWEN_OCR_SECONDS"]) if env.get("GONGWEN_OCR_SECONDS") else None,
         "bm25_first": int(env["GONGWEN_BM25_FIRST"]) if env.get("GONGWEN_BM25_FIRST") else None,
+        "incremental": False if env.get("GONGWEN_INCREMENTAL", "").strip().lower() in ("0", "false", "no", "off")
+        else None,
         "backend": env.get("GONGWEN_BACKEND") or None,
         "milvus_uri": env.get("GONGWEN_MILVUS_URI") or None,
         "milvus_token": env.get("GONGWEN_MILVUS_TOKEN") or None,

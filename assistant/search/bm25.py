@@ -19,6 +19,10 @@ from scipy import sparse
 FORMAT = "bm25-csc-v1"
 FILES = ("params.json", "vocab.json", "weights.npz")
 ARRAYS = {"data": np.float32, "indices": np.int32, "indptr": np.int64, "shape": np.int64}
+# Raw counts beside the weights (same CSC positions), so a segmented index can score with corpus-wide
+# statistics (bm25_multi.py). Optional: folders written before they existed load without them.
+RAW = {"tf": np.uint16, "lengths": np.int32}
+TF_MAX = np.iinfo(np.uint16).max
 
 
 class BM25IndexError(ValueError):
@@ -28,11 +32,13 @@ class BM25IndexError(ValueError):
 class BM25Index:
     """Okapi BM25 over a fixed corpus; read-only after build/load, so safe to share between threads."""
 
-    def __init__(self, weights: sparse.csc_matrix, vocab: list[str], params: dict):
+    def __init__(self, weights: sparse.csc_matrix, vocab: list[str], params: dict,
+                 tf: np.ndarray | None = None, lengths: np.ndarray | None = None):
         self._weights = weights
         self._vocab = vocab
         self._ids = {term: i for i, term in enumerate(vocab)}
         self.params = params
+        self.tf, self.lengths = tf, lengths  # raw counts aligned with weights.data, row lengths (or None)
 
     @classmethod
     def build(cls, corpus_tokens: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75,
@@ -53,7 +59,32 @@ class BM25Index:
         weights.data = _term_weights(tf, lengths, idf, avgdl, k1, b).astype(np.float32)
         params = {"format": FORMAT, "k1": k1, "b": b, "epsilon": epsilon, "n_docs": n_docs,
                   "vocab_size": len(ids), "avgdl": avgdl, "average_idf": average_idf, "nnz": int(tf.nnz)}
-        return cls(weights.tocsc(), list(ids), params)
+        weights = weights.tocsc()
+        counts = tf.tocsc()  # same sparsity pattern, same order as the weights
+        return cls(weights, list(ids), params, np.minimum(counts.data, TF_MAX).astype(np.uint16),
+                   lengths.astype(np.int32))
+
+    @property
+    def vocab(self) -> list[str]:
+        return self._vocab
+
+    @property
+    def has_counts(self) -> bool:
+        return self.tf is not None and self.lengths is not None
+
+    def column(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, raw term frequencies) of `term`, None if unknown (needs has_counts)."""
+        j = self._ids.get(term)
+        if j is None:
+            return None
+        lo, hi = self._weights.indptr[j], self._weights.indptr[j + 1]
+        return self._weights.indices[lo:hi], self.tf[lo:hi]
+
+    def live_doc_freqs(self, live: np.ndarray) -> np.ndarray:
+        """Per vocabulary term, how many rows with live[row] contain it."""
+        w = self._weights
+        counts = np.concatenate(([0], np.cumsum(live[w.indices], dtype=np.int64)))
+        return counts[w.indptr[1:]] - counts[w.indptr[:-1]]
 
     @property
     def n_docs(self) -> int:
@@ -97,8 +128,9 @@ class BM25Index:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         w = self._weights
+        raw = {"tf": self.tf, "lengths": self.lengths} if self.has_counts else {}
         np.savez(path / "weights.npz", data=w.data.astype(np.float32), indices=w.indices.astype(np.int32),
-                 indptr=w.indptr.astype(np.int64), shape=np.array(w.shape, dtype=np.int64))
+                 indptr=w.indptr.astype(np.int64), shape=np.array(w.shape, dtype=np.int64), **raw)
         (path / "vocab.json").write_text(json.dumps(self._vocab, ensure_ascii=False), encoding="utf-8")
         (path / "params.json").write_text(json.dumps(self.params, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -116,7 +148,10 @@ class BM25Index:
         n_docs, n_terms = (int(x) for x in arrays["shape"])
         _check_consistent(path, params, vocab, arrays, n_docs, n_terms)
         weights = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n_docs, n_terms))
-        return cls(weights, vocab, params)
+        tf, lengths = arrays.get("tf"), arrays.get("lengths")
+        if tf is not None and (len(tf) != len(arrays["data"]) or lengths is None or len(lengths) != n_docs):
+            raise BM25IndexError(f"BM25 索引文件彼此不一致：{path / 'weights.npz'}（词频与权重不符）。请重建索引。")
+        return cls(weights, vocab, params, tf, lengths)
 
 
 def select_top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -175,10 +210,11 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in ARRAYS}
+            arrays.update({name: npz[name] for name in RAW if name in npz.files})
     except (OSError, KeyError, ValueError) as e:
         raise BM25IndexError(f"BM25 索引文件损坏：{path}（{e}）。请重建索引。") from e
-    for name, dtype in ARRAYS.items():
-        if arrays[name].dtype != dtype or arrays[name].ndim != 1:
+    for name, dtype in {**ARRAYS, **RAW}.items():
+        if name in arrays and (arrays[name].dtype != dtype or arrays[name].ndim != 1):
             raise BM25IndexError(f"BM25 索引文件损坏：{path} 中 {name} 的类型不对。请重建索引。")
     if len(arrays["shape"]) != 2:
         raise BM25IndexError(f"BM25 索引文件损坏：{path} 中 shape 不是二维。请重建索引。")

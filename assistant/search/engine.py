@@ -276,6 +276,9 @@ class SearchIndex:
             out = phrase_mask if out is None else out & phrase_mask
         if mask is not None:
             out = mask if out is None else out & mask
+        live = self.backend.live
+        if live is not None:  # rows of replaced/removed documents in an incremental index
+            out = live if out is None else out & live
         return Scope(out, filters if filters and filters.active() else None, tuple(q.phrases), mask is not None)
 
     def _contains(self, column: np.ndarray, needle: str) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 from assistant.config import Settings
 from assistant.ingest.read import SKIP_NAMES, SUPPORTED_SUFFIXES
 from assistant.models import ReadError
-from assistant.search import migrate, store
+from assistant.search import delta, migrate, store
 from assistant.search.build import build_generation
 from assistant.search.records import FileEntry, StoredDoc, doc_key, read_all
 
@@ -141,15 +141,32 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
         if not changed and not gone and _unchanged_config(manifest, settings):
             target.finish(report, progress)  # vectors of an interrupted BM25-first ingest
             return _nothing_to_do(report, target.manifest, started)
-        old_docs, old_words, old_terms = target.stored_docs()
-        files, docs = _parse(changed, old_files, old_docs, report, progress, settings)
-        if gone:
+        if target.incremental() and _unchanged_config(manifest, settings):
+            files, new_docs = _parse(changed, old_files, [], report, progress, settings)
+            replaced = set(report.added) | set(report.updated) | gone
             report.removed.extend(sorted(gone))
             files = [f for f in files if f.path not in gone]
-            docs = [d for d in docs if d.path not in gone]
+            if not replaced:
+                return _nothing_to_do(report, manifest, started)
+            if target.fits(new_docs):  # one small segment (delta.py); readers switch generations as usual
+                report.generation, report.embedded, report.paragraphs = target.write_delta(
+                    files, new_docs, replaced, progress, embed)
+                report.documents = target.manifest["counts"]["documents"]
+                report.seconds = time.perf_counter() - started
+                return report
+            old_docs, old_words, old_terms = target.stored_docs()  # too much for a segment: compact
+            kept = [d for d in old_docs if d.path not in replaced]
+            docs = sorted(kept + new_docs, key=lambda d: d.path)  # stable: a file's documents keep their order
+        else:
+            old_docs, old_words, old_terms = target.stored_docs()
+            files, docs = _parse(changed, old_files, old_docs, report, progress, settings)
+            if gone:
+                report.removed.extend(sorted(gone))
+                files = [f for f in files if f.path not in gone]
+                docs = [d for d in docs if d.path not in gone]
+            if not (report.added or report.updated or report.removed) and _unchanged_config(manifest, settings):
+                return _nothing_to_do(report, manifest, started)
         report.documents = len(docs)
-        if not (report.added or report.updated or report.removed) and _unchanged_config(manifest, settings):
-            return _nothing_to_do(report, manifest, started)
         report.generation, report.embedded, report.paragraphs = target.write(
             files, docs, old_words, old_terms, progress, embed)
         report.documents = len(docs)
@@ -175,6 +192,21 @@ class _EmbeddedTarget:
     def write(self, files, docs, old_words, old_terms, progress, embed=None):
         return build_generation(self.index_dir, self.settings, files, docs, old_words, old_terms, progress,
                                 self.manifest, embed)
+
+    def incremental(self) -> bool:
+        """The live generation can take a small segment instead of a full build (delta.py)."""
+        return self.settings.incremental and delta.can_update(self.gen, self.manifest)
+
+    def fits(self, new_docs: list[StoredDoc]) -> bool:
+        rows = sum(1 for d in new_docs for p in d.doc.paragraphs if not p.is_heading)
+        return delta.fits(self.manifest, rows)
+
+    def write_delta(self, files, new_docs, dead_paths, progress, embed=None, dead_keys=frozenset()):
+        out = delta.write_delta(self.index_dir, self.settings, self.gen, self.manifest, files, new_docs,
+                                set(dead_paths), set(dead_keys), progress, embed)
+        self.gen = store.current_generation(self.index_dir)
+        self.manifest = store.read_manifest(self.gen)
+        return out
 
     def finish(self, report: IngestReport, progress: Progress | None) -> None:
         """A BM25-only generation (many vectors to compute) is searchable already; add its vectors now."""

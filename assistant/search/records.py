@@ -35,8 +35,11 @@ def doc_key(path: str, doc: Document, is_multi: bool) -> str:
 
 def write_all(conn: sqlite3.Connection, files: list[FileEntry], docs: list[StoredDoc],
               words: dict[tuple[int, int], str], dup_groups: dict[str, str], near_dups: dict[str, str],
-              text_hashes: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
-    """Write one generation; returns (doc number, paragraph index) of each indexed row in row order."""
+              text_hashes: dict[tuple[int, int], str], first_doc: int = 0,
+              first_row: int = 0) -> list[tuple[int, int]]:
+    """Write one generation (or, from `first_doc` / `first_row` on, an incremental segment's documents);
+    returns (doc number, paragraph index) of each indexed row in row order. Keys are doc numbers in
+    `docs`; the stored ids are first_doc + n and first_row + position."""
     conn.executemany("INSERT INTO files VALUES (?,?,?,?,?)",
                      [(f.path, f.hash, f.size, f.mtime, f.n_docs) for f in files])
     rows: list[tuple[int, int]] = []
@@ -45,7 +48,7 @@ def write_all(conn: sqlite3.Connection, files: list[FileEntry], docs: list[Store
         year = int(d.date[:4]) if d.date else _year_from_metadata(d)
         conn.execute(
             "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (n, stored.doc_key, d.doc_id, stored.path, d.title, d.doctype, d.org, d.doc_number, d.date, year,
+            (first_doc + n, stored.doc_key, d.doc_id, stored.path, d.title, d.doctype, d.org, d.doc_number, d.date, year,
              d.original_script, _dump(list(d.warnings)), _dump([[r.kind, r.text] for r in d.removed]),
              _dump(dict(d.metadata)), d.content_hash, dup_groups.get(stored.doc_key)),
         )
@@ -53,10 +56,10 @@ def write_all(conn: sqlite3.Connection, files: list[FileEntry], docs: list[Store
         for p in d.paragraphs:
             row = None
             if not p.is_heading:
-                row = len(rows)
+                row = first_row + len(rows)
                 rows.append((n, p.index))
             key = (n, p.index)
-            batch.append((n, p.index, row, p.text, p.original, int(p.is_heading), p.level, p.number,
+            batch.append((first_doc + n, p.index, row, p.text, p.original, int(p.is_heading), p.level, p.number,
                           _dump(list(p.heading_path)), p.role, text_hashes.get(key), words.get(key),
                           near_dups.get(f"{n}:{p.index}")))
         conn.executemany(

@@ -104,6 +104,7 @@ class SearchBackend(ABC):
     columns: Columns
     groups: Groups
     terms: list[str]  # dictionary terms mined from the corpus (the query tokenizer needs them)
+    live: np.ndarray | None = None  # rows that may be returned (None: all); gaps of an incremental index
 
     @property
     def n(self) -> int:

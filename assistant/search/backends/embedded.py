@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.search import store
+from assistant.search import segments, store
 from assistant.search.backends.base import Columns, RowRecord, Scope, SearchBackend
 
 _ROW_SQL = ("SELECT p.row, d.doc_id, p.idx, p.text, p.original, p.heading_path, p.role, d.title, d.path, "
@@ -34,29 +34,52 @@ class EmbeddedBackend(SearchBackend):
         self._lock = threading.Lock()
         self._memo = threading.local()
         self.terms = (gen / "terms.txt").read_text(encoding="utf-8").split()
-        self.bm25_words = BM25Index.load(gen / "bm25_words")
-        self.bm25_bigrams = BM25Index.load(gen / "bm25_bigrams")
         # a BM25-first generation has no vectors yet (build.complete_vectors adds them as the next one)
         from assistant.search.build import PENDING
 
         pending = self.manifest.get("vector_index", {}).get("kind") == PENDING
         if not pending and not (gen / "vectors.faiss").exists():
             raise FileNotFoundError(f"索引缺少向量文件 {gen / 'vectors.faiss'}")
-        self.vectors = None if pending else VectorIndex.load(gen / "vectors.faiss")
-        self.columns = self._load_columns()
-        self.levels = LevelIndex(gen, self.columns.n)
+        self.columns, self.live = self._load_columns()
+        if segments.is_segmented(self.manifest):  # base + incremental segments (segments.py)
+            live = self.live if self.live is not None else np.ones(self.columns.n, dtype=bool)
+            parts = segments.SegmentedParts(gen, self.manifest, live, with_vectors=not pending)
+            self.bm25_words, self.bm25_bigrams = parts.bm25_words, parts.bm25_bigrams
+            self.vectors, self.levels = parts.vectors, parts.levels
+        else:
+            self.bm25_words = BM25Index.load(gen / "bm25_words")
+            self.bm25_bigrams = BM25Index.load(gen / "bm25_bigrams")
+            self.vectors = None if pending else VectorIndex.load(gen / "vectors.faiss")
+            self.levels = LevelIndex(gen, self.columns.n)
         self.groups = self.levels.groups
 
-    def _load_columns(self) -> Columns:
+    def _load_columns(self) -> tuple[Columns, np.ndarray | None]:
+        """Per-row columns and the live mask (None: every row live). Rows of documents replaced or
+        removed by an incremental ingest are gaps in docs.sqlite: not live, empty columns."""
         rows = self.sql("SELECT p.row, p.doc, p.role, p.near_dup, d.doctype, d.year, d.org, d.path "
                         "FROM paragraphs p JOIN documents d ON d.id = p.doc WHERE p.row IS NOT NULL ORDER BY p.row")
-        return Columns(doc_of=np.array([r[1] for r in rows], dtype=np.int32),
-                       role_of=np.array([r[2] or "" for r in rows], dtype=object),
-                       dup_of=np.array([r[3] or "" for r in rows], dtype=object),
-                       doctype_of=np.array([r[4] or "" for r in rows], dtype=object),
-                       year_of=np.array([r[5] if r[5] is not None else -1 for r in rows], dtype=np.int32),
-                       org_of=np.array([r[6] or "" for r in rows], dtype=object),
-                       path_of=np.array([r[7] for r in rows], dtype=object))
+        n = segments.total_rows(self.manifest) if segments.is_segmented(self.manifest) else len(rows)
+        at = np.array([r[0] for r in rows], dtype=np.int64)
+        if len(at) and (at[-1] >= n or (len(rows) == n and at[-1] != n - 1)):
+            raise store.IndexError_(f"索引 {self.gen} 的段落编号与清单不一致。请用 gongwen ingest --rebuild 重建。")
+
+        def column(values, dtype, empty):
+            out = np.full(n, empty, dtype=dtype)
+            out[at] = values
+            return out
+
+        columns = Columns(doc_of=column([r[1] for r in rows], np.int32, -1),
+                          role_of=column([r[2] or "" for r in rows], object, ""),
+                          dup_of=column([r[3] or "" for r in rows], object, ""),
+                          doctype_of=column([r[4] or "" for r in rows], object, ""),
+                          year_of=column([r[5] if r[5] is not None else -1 for r in rows], np.int32, -1),
+                          org_of=column([r[6] or "" for r in rows], object, ""),
+                          path_of=column([r[7] for r in rows], object, ""))
+        if len(rows) == n:
+            return columns, None
+        live = np.zeros(n, dtype=bool)
+        live[at] = True
+        return columns, live
 
     def sql(self, query: str, params=()) -> list:
         with self._lock:
@@ -133,12 +156,17 @@ class EmbeddedBackend(SearchBackend):
             return None
 
     def row_ids(self):
-        rows = self.sql("SELECT d.doc_id, p.idx FROM paragraphs p JOIN documents d ON d.id = p.doc "
-                        "WHERE p.row IS NOT NULL ORDER BY p.row")
-        return [(doc_id, f"{doc_id}#{idx}") for doc_id, idx in rows]
+        out = [("", "")] * self.n  # rows that are not live (segments.py) stay empty
+        for row, doc_id, idx in self.sql("SELECT p.row, d.doc_id, p.idx FROM paragraphs p JOIN documents d "
+                                         "ON d.id = p.doc WHERE p.row IS NOT NULL"):
+            out[row] = (doc_id, f"{doc_id}#{idx}")
+        return out
 
     def row_texts(self):
-        return [r[0] for r in self.sql("SELECT text FROM paragraphs WHERE row IS NOT NULL ORDER BY row")]
+        out = [""] * self.n
+        for row, text in self.sql("SELECT row, text FROM paragraphs WHERE row IS NOT NULL"):
+            out[row] = text
+        return out
 
     def document(self, doc_id):
         rows = self.sql(f"SELECT {', '.join(DOC_FIELDS)} FROM documents WHERE doc_id = ? ORDER BY id LIMIT 1",

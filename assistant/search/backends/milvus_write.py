@@ -67,6 +67,10 @@ class MilvusStore:
                                        int(d["file_docs"]))
         return out
 
+    def incremental(self) -> bool:
+        """Milvus writes only changed documents already (write): no separate segment path."""
+        return False
+
     def stored_docs(self) -> tuple[list[StoredDoc], dict[str, str], list[str]]:
         """Documents (with every paragraph), word tokens by text hash, mined terms."""
         docs = self._stored_documents()
