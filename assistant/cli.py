@@ -32,6 +32,12 @@ EPILOG_REMOVE = """示例：
   gongwen remove 国办发2020-1                      按文档 id 移除
   gongwen remove ~/公文/旧材料/                     按文件或文件夹路径移除
 """
+EPILOG_COMPACT = """示例：
+  gongwen compact                     把增量入库留下的分段合并为一个基础段（默认索引 index/）
+  gongwen compact --index 我的索引
+小的改动（新增、修改、删除少量文件）入库时只写一个小分段，几秒内可检索；分段多于 8 个或新增段落超过
+基础段的 20% 时，下一次入库会自动合并。合并时重新挖掘词典词、重算全库近似重复，向量取自缓存。
+"""
 EPILOG_EVAL = """示例：
   gongwen eval                         四个评测集，默认融合与各单路、RRF 比较（留出的一半查询）
   gongwen eval --set stard --json      只评 STARD，输出 JSON
@@ -115,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("targets", nargs="+", metavar="ID或路径")
     _index_arg(remove)
     remove.set_defaults(func=cmd_remove)
+
+    compact = sub.add_parser("compact", help="合并增量入库留下的索引分段", epilog=EPILOG_COMPACT,
+                             description="把基础段与增量分段合并为一个基础段（用索引中已存的文档，不读原文件）。",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    _index_arg(compact)
+    compact.set_defaults(func=cmd_compact)
 
     search = sub.add_parser("search", help="检索先例段落", epilog=EPILOG_SEARCH,
                             description="混合检索（BM25 词 + 字二元组 + 向量）。\"引号内\"的短语必须原样出现；"
@@ -370,6 +382,31 @@ def rebuild_stored(args: argparse.Namespace) -> int:
     except IndexError_ as err:
         return fail(str(err))
     print(report.summary())
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from assistant.search import segments, store
+    from assistant.search.ingest import print_progress
+    from assistant.search.migrate import live_generation, rebuild_from_stored
+
+    settings = _settings(args)
+    if (settings.backend or "embedded") == "milvus":
+        print("Milvus 后端按文档写入，分段由 Milvus 自己合并，无需 compact。")
+        return 0
+    try:
+        gen = live_generation(Path(settings.index_dir))
+        if gen is None:
+            return fail(f"{settings.index_dir} 中还没有索引；请先运行：gongwen ingest 文件或文件夹 --index {settings.index_dir}")
+        manifest = store.read_manifest(gen)
+        if not segments.is_segmented(manifest):
+            print(f"索引 {settings.index_dir} 只有一个基础段（{gen.name}），无需合并。")
+            return 0
+        before = len(segments.segment_entries(manifest))
+        report = rebuild_from_stored(settings.index_dir, settings, progress=print_progress)
+    except store.IndexError_ as err:
+        return fail(str(err))
+    print(f"已合并 {before} 个分段：{report.summary()}")
     return 0
 
 

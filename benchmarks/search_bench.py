@@ -44,7 +44,8 @@ from assistant.search.tokenize import char_bigrams  # noqa: E402
 OUT = ROOT / "benchmarks" / "out"
 
 
-def timed_ingest(paths, index_dir: Path, embed=random_embed, profile: bool = False, **kw) -> dict:
+def timed_ingest(paths, index_dir: Path, embed=random_embed, profile: bool = False, incremental: bool = True,
+                 **kw) -> dict:
     """One ingest through the real path, with wall time and time per stage (patched wrappers)."""
     clock = StageClock()
     hook = clock.wrap("embed (hook)", embed) if embed else None
@@ -57,7 +58,8 @@ def timed_ingest(paths, index_dir: Path, embed=random_embed, profile: bool = Fal
         start = time.perf_counter()
         if prof:
             prof.enable()
-        report = ingest(paths, Settings(index_dir=index_dir), progress=print_progress, embed=hook, **kw)
+        report = ingest(paths, Settings(index_dir=index_dir, incremental=incremental), progress=print_progress,
+                        embed=hook, **kw)
         wall = time.perf_counter() - start
         if prof:
             prof.disable()
@@ -178,12 +180,45 @@ def copy_live_index(src: Path, dst: Path) -> None:
 
 
 def touched_full(work: Path, files: list[Path]) -> dict:
-    """Full corpus + one new one-paragraph file, into a copy of the index (random hook: all vectors redone)."""
+    """Full corpus + one new one-paragraph file, into a copy of the index, as a full rebuild (incremental
+    off; random hook: all vectors redone) — the comparison for updated_in_place."""
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         copy_live_index(work, Path(tmp) / "index")
         extra = Path(tmp) / "新增通知.md"
         extra.write_text("# 关于测试增量入库的通知\n\n各单位要高度重视增量入库的时效，确保只重算新增段落。\n", encoding="utf-8")
-        return timed_ingest(files + [extra], Path(tmp) / "index")
+        return timed_ingest(files + [extra], Path(tmp) / "index", incremental=False)
+
+
+def updated_in_place(work: Path, files: list[Path], queries: list[str]) -> dict:
+    """The incremental path (segments.py) on the full corpus: one new file, then that file changed,
+    each ingested into a hard-linked copy of the index (generations are immutable, so links are safe);
+    then query latency on the segmented generation next to the base, alternating query by query."""
+    from assistant.search.build import _link_or_copy
+
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        index = Path(tmp) / "index"
+        gen = store.current_generation(work)
+        index.mkdir()
+        shutil.copytree(gen, index / gen.name, copy_function=_link_or_copy)
+        shutil.copy2(work / "CURRENT", index / "CURRENT")
+        extra = Path(tmp) / "新增通知.md"
+        extra.write_text("# 关于测试增量入库的通知\n\n各单位要高度重视增量入库的时效，确保只重算新增段落。\n", encoding="utf-8")
+        added = timed_ingest(files + [extra], index)
+        extra.write_text("# 关于测试增量入库的通知\n\n各单位要高度重视增量入库的时效，确保只重算新增段落。\n\n"
+                         "修改后的文件再次入库，旧版本的段落不再出现在检索结果中。\n", encoding="utf-8")
+        changed = timed_ingest(files + [extra], index)
+        manifest = store.read_manifest(store.current_generation(index))
+        base, seg = open_index(work, Settings(index_dir=work)), open_index(index, Settings(index_dir=index))
+        times: dict[str, list[float]] = {"base": [], "segmented": []}
+        for q in queries:
+            for name, idx in (("base", base), ("segmented", seg)):
+                start = time.perf_counter()
+                idx.search(q, k=10)
+                times[name].append((time.perf_counter() - start) * 1e3)
+        found = [h.text for h in seg.search("修改后的文件再次入库", k=3)]
+    return {"one_new_file": added, "same_file_changed": changed, "segments": manifest.get("segments"),
+            "latency_ms": {name: pct(v) for name, v in times.items()},
+            "changed_text_found": any("修改后的文件再次入库" in t for t in found)}
 
 
 def incremental_real(root: Path, files: list[Path], n_files: int) -> dict:
@@ -270,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
 
     res["reingest_unchanged"] = timed_ingest(files, work)
     print(f"[5] re-ingest unchanged: {res['reingest_unchanged']}")
+    res["update_incremental"] = updated_in_place(work, files, make_queries(texts, 100, seed=8, used=used))
+    print(f"[5] incremental update (segments): {res['update_incremental']}")
     if not args.no_touch_full:
         res["reingest_one_new_file_full"] = touched_full(work, files)
         print(f"[5] full corpus + 1 new file (random hook): {res['reingest_one_new_file_full']}")

@@ -268,9 +268,12 @@ def check_index_consistent(index_dir: Path) -> dict:
     from assistant.search.bm25 import BM25Index
     from assistant.search.vectors import VectorIndex
 
+    from assistant.search import segments
+
     gen = store.current_generation(index_dir)
     assert gen is not None and not gen.name.endswith(".tmp")
-    counts = store.read_manifest(gen)["counts"]
+    manifest = store.read_manifest(gen)
+    counts = manifest["counts"]
     conn = store.open_db_readonly(gen / "docs.sqlite")
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -280,11 +283,15 @@ def check_index_consistent(index_dir: Path) -> dict:
     finally:
         conn.close()
     assert n_docs == counts["documents"]
-    assert rows == list(range(counts["paragraphs"]))
     assert orphan == 0
-    assert BM25Index.load(gen / "bm25_words").n_docs == counts["paragraphs"]
-    assert BM25Index.load(gen / "bm25_bigrams").n_docs == counts["paragraphs"]
-    assert VectorIndex.load(gen / "vectors.faiss").ntotal == counts["paragraphs"]
+    total = segments.total_rows(manifest)  # an incremental generation: rows of replaced documents are gaps
+    assert len(rows) == counts["paragraphs"] and len(set(rows)) == len(rows) and all(0 <= r < total for r in rows)
+    if not segments.is_segmented(manifest):
+        assert rows == list(range(counts["paragraphs"]))
+    parts = segments.part_dirs(gen, manifest)
+    for name in ("bm25_words", "bm25_bigrams"):
+        assert sum(BM25Index.load(folder / name).n_docs for _, folder in parts) == total
+    assert sum(VectorIndex.load(folder / "vectors.faiss").ntotal for _, folder in parts) == total
     return counts
 
 

@@ -129,12 +129,14 @@ def test_save_load_round_trip(case, tmp_path):
     vocab_text = (tmp_path / "bm25" / "vocab.json").read_text(encoding="utf-8")
     assert "发展" in vocab_text  # ensure_ascii=False
     with np.load(tmp_path / "bm25" / "weights.npz", allow_pickle=False) as npz:
-        assert set(npz.files) == {"data", "indices", "indptr", "shape"}
+        assert set(npz.files) == {"data", "indices", "indptr", "shape", "tf", "lengths"}  # raw counts: segments
     loaded = BM25Index.load(tmp_path / "bm25")
     assert (loaded.n_docs, loaded.vocab_size, loaded.params) == (index.n_docs, index.vocab_size, index.params)
     assert loaded.doc_freq("发展") == index.doc_freq("发展")
     for query in queries:
         np.testing.assert_array_equal(loaded.scores(query), index.scores(query))
+    np.testing.assert_array_equal(loaded.tf, index.tf)
+    np.testing.assert_array_equal(loaded.lengths, index.lengths)
 
 
 def test_load_refuses_missing_or_mismatched_files(paragraphs, tmp_path):

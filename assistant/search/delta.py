@@ -52,7 +52,7 @@ def fits(manifest: dict, new_rows: int) -> bool:
     """Rows added since the base stay a small share of it (else compacting is cheaper to search)."""
     base = int(manifest.get("base_rows", manifest["counts"]["paragraphs"]))
     added = sum(int(s["rows"]) for s in segments.segment_entries(manifest)) + new_rows
-    return added <= segments.MAX_SEGMENT_SHARE * max(base, 1)
+    return added <= max(segments.MAX_SEGMENT_SHARE * base, segments.MIN_SEGMENT_ROWS)
 
 
 def write_delta(index_dir: Path, settings: Settings, gen: Path, manifest: dict, files: list[FileEntry],

@@ -201,6 +201,20 @@ class _EmbeddedTarget:
         rows = sum(1 for d in new_docs for p in d.doc.paragraphs if not p.is_heading)
         return delta.fits(self.manifest, rows)
 
+    def matching(self, wanted: set[str], resolved: set[str], matches) -> tuple[list[str], set[str]]:
+        """(doc keys of the documents `matches` picks, paths that keep a document) — from the documents
+        table only, without loading paragraphs."""
+        conn = store.open_db_readonly(self.gen / "docs.sqlite")
+        try:
+            rows = conn.execute("SELECT doc_key, doc_id, path FROM documents ORDER BY id").fetchall()
+        finally:
+            conn.close()
+        gone, kept = [], set()
+        for key, doc_id, path in rows:
+            probe = StoredDoc(key, path, _IdOnly(doc_id))
+            (gone.append(key) if matches(probe, wanted, resolved) else kept.add(path))
+        return gone, kept
+
     def write_delta(self, files, new_docs, dead_paths, progress, embed=None, dead_keys=frozenset()):
         out = delta.write_delta(self.index_dir, self.settings, self.gen, self.manifest, files, new_docs,
                                 set(dead_paths), set(dead_keys), progress, embed)
@@ -222,6 +236,13 @@ class _EmbeddedTarget:
         report.generation, computed = complete_vectors(self.index_dir, self.settings, progress)
         report.embedded += computed
         self.manifest = store.read_manifest(store.current_generation(self.index_dir))
+
+
+@dataclass(frozen=True)
+class _IdOnly:
+    """What _matches reads of a document (its id), for matching from the documents table alone."""
+
+    doc_id: str
 
 
 def has_index(settings: Settings) -> bool:
@@ -283,6 +304,15 @@ def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], Inges
     with store.writer_lock(index_dir):
         target = open_writer(settings)
         files = target.stored_files()
+        if files and target.incremental():  # only the matching documents are read (delta.py)
+            gone, kept_paths = target.matching(wanted, resolved, _matches)
+            report.removed = gone
+            if gone:
+                kept = [f for f in files.values() if f.path in kept_paths]
+                report.generation, report.embedded, report.paragraphs = target.write_delta(
+                    kept, [], set(), None, dead_keys=set(gone))
+            report.documents = target.manifest["counts"]["documents"]
+            return gone, report
         docs, words, terms = target.stored_docs() if files else ([], {}, [])
         keep = [d for d in docs if not _matches(d, wanted, resolved)]
         gone = [d.doc_key for d in docs if _matches(d, wanted, resolved)]

@@ -28,7 +28,8 @@ from assistant.search.levels import groups_from_ids
 
 FOLDER = "segments"
 MAX_SEGMENTS = 8          # more parts than this: the next ingest compacts (builds one base)
-MAX_SEGMENT_SHARE = 0.2   # rows added since the base above this share of the base: compact as well
+MAX_SEGMENT_SHARE = 0.2   # rows added since the base above this share of the base (and above
+MIN_SEGMENT_ROWS = 5000   # this many rows, what exact flat search and a small BM25 answer in ~1 ms): compact
 
 
 def is_segmented(manifest: dict) -> bool:
