@@ -194,3 +194,62 @@ def test_sigkill_at_random_points_never_breaks_the_index(world):
                          "none" if state is None else "before" if state == before else "after",
                          report.embedded, round(run.seconds, 1), round(time.perf_counter() - redo, 1)))
     print("\n".join(map(str, outcomes)))  # pytest -s shows which state each kill left
+
+
+UPDATE_TEXT = """关于加强医德医风建设的补充通知
+
+各医疗卫生单位：
+
+为巩固“三好一满意”活动成果，现就进一步加强医德医风建设、保障医疗安全补充通知如下。
+
+一、各单位要把医德医风建设纳入年度考核，增量入库测试专用段落不得删改。
+
+二、卫生局将组织专项检查，发现问题限期整改，确保安全生产责任落实到人。
+"""
+
+
+def test_sigkill_during_an_incremental_update_never_breaks_the_index(world):
+    """The third run adds one small file to the index of a/ + b/: an incremental segment (delta.py),
+    not a full build. Killed at stratified points of a measured run, the index answers exactly as
+    before or as after; re-running ingest completes it."""
+    from assistant.search import segments, store
+
+    root = world["root"]
+    extra = root / "corpus" / "extra"
+    extra.mkdir(exist_ok=True)
+    (extra / "补充通知.txt").write_text(UPDATE_TEXT, encoding="utf-8")
+    base = root / "update-base"
+    shutil.copytree(world["pre_index"], base)
+    ingest([world["a"], world["b"]], Settings(index_dir=base))  # the post state, a full build
+    paths = [world["a"], world["b"], extra]
+    measured = root / "update-measured"
+    shutil.copytree(base, measured)
+    full = run_ingest(paths, measured)
+    assert full.returncode == 0, full.stderr
+    assert segments.is_segmented(store.read_manifest(store.current_generation(measured)))  # the path under test
+    assert None not in (full.vectors_at, full.vectors_done_at, full.published_at), full
+    before, after = probe(base, world["embedder"]), probe(measured, world["embedder"])
+    assert before != after
+    rng = random.Random(SEED + 1)
+    windows = {"start": full.seconds, "vectors": max(full.vectors_done_at - full.vectors_at, 0.05),
+               "written": max(full.published_at - full.vectors_done_at, 0.1) * 1.5}
+    kills = [(w, (i + rng.random()) / n * windows[w]) for w, n in (("start", 2), ("vectors", 1), ("written", 2))
+             for i in range(n)]
+    outcomes = []
+    for n, (window, delay) in enumerate(kills):
+        index_dir = root / f"update-kill-{n:02d}"
+        shutil.copytree(base, index_dir)
+        run = run_ingest(paths, index_dir, kill=(window, delay))
+        where = f"update kill {n} ({window} + {delay:.2f} s, seed {SEED})"
+        assert run.returncode in (None, 0), f"{where}: {run.stderr}"
+        state = probe(index_dir, world["embedder"])
+        assert state in (before, after), f"{where}: the index answers neither as before nor as after"
+        check_index_consistent(index_dir)
+        report = ingest(paths, Settings(index_dir=index_dir))
+        assert not report.failed, report.failed
+        assert probe(index_dir, world["embedder"]) == after, where
+        check_index_consistent(index_dir)
+        assert not [p.name for p in index_dir.iterdir() if p.name.endswith(".tmp")], where
+        outcomes.append((window, round(delay, 2), "killed" if run.returncode is None else "finished",
+                         "before" if state == before else "after", report.embedded))
+    print("\n".join(map(str, outcomes)))
