@@ -241,3 +241,23 @@ def test_compact_command(world, tmp_path):
     empty = subprocess.run([*cli[:-1], str(tmp_path / "nothing")], capture_output=True, text=True, timeout=300,
                            cwd=ROOT)
     assert empty.returncode != 0 and "还没有索引" in empty.stderr
+
+
+def test_an_index_of_the_previous_format_is_upgraded_and_then_takes_segments(tmp_path):
+    """Format 2 (no raw counts) → 3 by migrate's step: BM25 written again from docs.sqlite, then a new file
+    goes into a segment at once."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(ROOT / "tests" / "data" / "index_v2", index_dir)
+    settings = settings_from_env(index_dir=index_dir)
+    before = [h.para_id for h in open_index(index_dir, settings).search("压实安全生产责任", k=5)]
+    gen = store.current_generation(index_dir)
+    assert store.read_manifest(gen)["format_version"] == store.FORMAT_VERSION and delta.can_update(
+        gen, store.read_manifest(gen))
+    extra = tmp_path / "值班通知.md"
+    extra.write_text("# 关于值班的通知\n\n节假日期间严格执行领导带班和值班制度，确保安全生产。\n", encoding="utf-8")
+    report = ingest([extra], settings)
+    assert report.embedded == 1 and len(report.added) == 1
+    assert segments.is_segmented(store.read_manifest(store.current_generation(index_dir)))
+    index = open_index(index_dir, settings)
+    assert [h.para_id for h in index.search("压实安全生产责任", k=5)][:1] == before[:1]
+    assert "值班制度" in index.search("领导带班 值班制度", k=1)[0].text

@@ -45,7 +45,7 @@ def can_update(gen: Path | None, manifest: dict | None) -> bool:
     if len(segments.segment_entries(manifest)) >= segments.MAX_SEGMENTS:
         return False
     return all(_has_counts(folder / name) for _, folder in segments.part_dirs(gen, manifest)
-               for name in ("bm25_words", "bm25_bigrams"))
+               for name in ("bm25_words", "bm25_bigrams", "levels/document_words", "levels/document_bigrams"))
 
 
 def fits(manifest: dict, new_rows: int) -> bool:

@@ -93,10 +93,28 @@ class LevelIndex:
 def upgrade_1_to_2(gen_tmp: Path) -> None:
     """Format 1 → 2: add `levels/` from the generation's own docs.sqlite (stored word tokens and texts;
     titles tokenized with the generation's mined terms). Nothing is embedded."""
+    from assistant.search.migrate import update_manifest
+
+    rebuild_from_db(gen_tmp, paragraphs=False)
+    update_manifest(gen_tmp, 2)
+
+
+def upgrade_2_to_3(gen_tmp: Path) -> None:
+    """Format 2 → 3: the BM25 folders (rows and levels) written again from docs.sqlite, now with the raw
+    term counts and row lengths that incremental segments score with (segments.py). Same tokens, same
+    weights; nothing is embedded."""
+    from assistant.search.migrate import update_manifest
+
+    rebuild_from_db(gen_tmp, paragraphs=True)
+    update_manifest(gen_tmp, 3)
+
+
+def rebuild_from_db(gen_tmp: Path, paragraphs: bool) -> None:
+    """`levels/` (and with `paragraphs` the row-level bm25_words/, bm25_bigrams/) of a one-base generation
+    from its docs.sqlite: stored word tokens, texts, titles tokenized with the generation's mined terms."""
     import json
     import sqlite3
 
-    from assistant.search.migrate import update_manifest
     from assistant.search.tokenize import Tokenizer, char_bigrams
 
     manifest = json.loads((gen_tmp / "manifest.json").read_text(encoding="utf-8"))
@@ -111,8 +129,12 @@ def upgrade_1_to_2(gen_tmp: Path) -> None:
     terms = terms_file.read_text(encoding="utf-8").split() if terms_file.exists() else []
     tokenizer = Tokenizer((), extra_terms=terms)
     bm25 = manifest.get("bm25", {})
-    build_levels(gen_tmp, [r[0] for r in rows], [json.loads(r[1] or "[]") for r in rows],
-                 [(r[2] or "").split() for r in rows], [char_bigrams(r[3]) for r in rows],
+    k1, b = float(bm25.get("k1", 1.5)), float(bm25.get("b", 0.75))
+    word_tokens = [(r[2] or "").split() for r in rows]
+    bigram_tokens = [char_bigrams(r[3]) for r in rows]
+    if paragraphs:
+        BM25Index.build(word_tokens, k1=k1, b=b).save(gen_tmp / "bm25_words")
+        BM25Index.build(bigram_tokens, k1=k1, b=b).save(gen_tmp / "bm25_bigrams")
+    build_levels(gen_tmp, [r[0] for r in rows], [json.loads(r[1] or "[]") for r in rows], word_tokens, bigram_tokens,
                  {n: tokenizer.words(t) for n, t in titles.items()}, {n: char_bigrams(t) for n, t in titles.items()},
-                 float(bm25.get("k1", 1.5)), float(bm25.get("b", 0.75)))
-    update_manifest(gen_tmp, 2)
+                 k1, b)

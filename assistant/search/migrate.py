@@ -41,7 +41,13 @@ def _upgrade_1_to_2(gen_tmp: Path) -> None:
     upgrade_1_to_2(gen_tmp)
 
 
-STEPS: dict[int, Step] = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(gen_tmp: Path) -> None:
+    from assistant.search.level_index import upgrade_2_to_3
+
+    upgrade_2_to_3(gen_tmp)
+
+
+STEPS: dict[int, Step] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 
 
 def generation_version(gen: Path) -> int | None:

@@ -29,7 +29,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT_VERSION = 2  # 2: section- and document-level BM25 under levels/ (assistant.search.level_index)
+# 2: section- and document-level BM25 under levels/ (assistant.search.level_index)
+# 3: BM25 folders keep raw term counts and row lengths; a generation may hold incremental segments
+#    (assistant.search.segments: rows with gaps, parts under segments/) — an older program must not read it
+FORMAT_VERSION = 3
 KEEP_GENERATIONS = 2
 
 SCHEMA = """
