@@ -47,6 +47,8 @@ def _generation(index_dir: Path, settings: Settings) -> Check:
     counts = manifest.get("counts", {})
     listed = "，".join(f"{COUNT_NAMES.get(k, k)} {v}" for k, v in counts.items())
     detail = f"{index_dir}：当前版本 {gen.name}，格式 {version}，{listed}"
+    if "segments" in manifest:  # written by incremental ingests (assistant.search.segments)
+        detail += f"；基础段之外有 {len(manifest['segments'])} 个增量分段（gongwen compact 可合并）"
     if isinstance(version, int) and version > store.FORMAT_VERSION:
         return Check("index", "索引", False, detail + f"（本程序只支持到格式 {store.FORMAT_VERSION}）",
                      "升级本程序，或 gongwen ingest 原文件夹 --rebuild 以本程序的格式重建", essential=True)

@@ -42,6 +42,7 @@ class IngestReport:
     seconds: float = 0.0
     generation: str = ""
     bm25_first: str = ""  # the BM25-only generation published before the vectors (empty: none)
+    segment: bool = False  # written as an incremental segment (delta.py), not a full build
     first_search_seconds: float = 0.0  # from the start until that generation was searchable
     started: float = field(default_factory=time.perf_counter)
 
@@ -50,7 +51,8 @@ class IngestReport:
                 f"移除 {len(self.removed)} 个，失败 {len(self.failed)} 个；共 {self.documents} 篇文档、"
                 f"{self.paragraphs} 个检索段落；新计算向量 {self.embedded} 个；用时 {self.seconds:.1f} 秒"
                 f"（{self.generation}）。" + (f"其中 {self.first_search_seconds:.1f} 秒后已可用 BM25 检索"
-                                            f"（{self.bm25_first}），随后补算了向量。" if self.bm25_first else ""))
+                                            f"（{self.bm25_first}），随后补算了向量。" if self.bm25_first else "")
+                + ("只写入了一个增量分段（gongwen compact 可合并分段）。" if self.segment else ""))
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ def ingest(paths: Iterable[Path], settings: Settings, sync: bool = False, rebuil
                 report.generation, report.embedded, report.paragraphs = target.write_delta(
                     files, new_docs, replaced, progress, embed)
                 report.documents = target.manifest["counts"]["documents"]
+                report.segment = True
                 report.seconds = time.perf_counter() - started
                 return report
             old_docs, old_words, old_terms = target.stored_docs()  # too much for a segment: compact
