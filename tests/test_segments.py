@@ -261,3 +261,45 @@ def test_an_index_of_the_previous_format_is_upgraded_and_then_takes_segments(tmp
     index = open_index(index_dir, settings)
     assert [h.para_id for h in index.search("压实安全生产责任", k=5)][:1] == before[:1]
     assert "值班制度" in index.search("领导带班 值班制度", k=1)[0].text
+
+
+def _partitions(index_dir: Path) -> tuple[set, set]:
+    """Duplicate-document groups and near-duplicate paragraph groups as sets of member sets (group ids
+    are opaque; what matters is who is grouped with whom)."""
+    import sqlite3
+
+    conn = sqlite3.connect(store.current_generation(index_dir) / "docs.sqlite")
+    try:
+        docs, paras = {}, {}
+        for key, group in conn.execute("SELECT doc_key, dup_group FROM documents WHERE dup_group IS NOT NULL"):
+            docs.setdefault(group, set()).add(key)
+        for key, idx, group in conn.execute("SELECT d.doc_key, p.idx, p.near_dup FROM paragraphs p JOIN documents d "
+                                            "ON d.id = p.doc WHERE p.row IS NOT NULL AND p.near_dup IS NOT NULL"):
+            paras.setdefault(group, set()).add((key, idx))
+    finally:
+        conn.close()
+    return {frozenset(m) for m in docs.values() if len(m) > 1}, {frozenset(m) for m in paras.values() if len(m) > 1}
+
+
+def test_a_near_copy_added_later_is_grouped_as_in_a_fresh_build(world, tmp_path):
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    shutil.copy(world["root"] / "idx" / "embed_cache.sqlite", index_dir / "embed_cache.sqlite")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(world["corpus"], corpus)
+    settings = settings_from_env(index_dir=index_dir)
+    ingest([corpus], settings)  # a base of the corpus
+    original = (corpus / POLICIES[0].name).read_text(encoding="utf-8")
+    lines = original.split("\n")
+    edited = max(range(len(lines)), key=lambda i: len(lines[i]))
+    lines[edited] = lines[edited].replace("，", "，并", 1)  # a re-issued copy with one small edit
+    (corpus / "再次印发.txt").write_text("\n".join(lines), encoding="utf-8")
+    ingest([corpus], settings)
+    assert segments.is_segmented(store.read_manifest(store.current_generation(index_dir)))
+    docs, paras = _partitions(index_dir)
+    assert any({str(corpus / POLICIES[0].name), str(corpus / "再次印发.txt")} <= m for m in docs)
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    shutil.copy(index_dir / "embed_cache.sqlite", fresh_dir / "embed_cache.sqlite")
+    ingest([corpus], settings_from_env(index_dir=fresh_dir))
+    assert _partitions(fresh_dir) == (docs, paras)

@@ -7,10 +7,14 @@ document-level BM25, an exact flat vector index). The new generation is publishe
 (store.publish_generation), so readers see the old state or the new one, and a killed writer
 leaves the previous generation live with at most a `.tmp` folder behind.
 
+Duplicates: a new document or paragraph is compared (MinHash, as in a full build) with the new ones,
+with indexed ones of the same content hash / text, and with its nearest indexed documents /
+paragraphs by bigram BM25 (the inverted index stands in for LSH over the whole corpus).
+
 What an incremental generation does not recompute, until `gongwen compact` builds one base again:
-mined dictionary terms (the base's are kept, so the tokenizer does not change between segments) and
-near duplicates across the old corpus (a new document is grouped with exact copies already indexed —
-same content hash, same paragraph text — and with near copies among the new documents only).
+mined dictionary terms (the base's are kept, so the tokenizer does not change between segments); a
+duplicate group left with one member after its other member was removed stays (harmless: nothing to
+collapse).
 """
 
 from __future__ import annotations
@@ -85,8 +89,9 @@ def write_delta(index_dir: Path, settings: Settings, gen: Path, manifest: dict, 
         hashes = [text_hash(t) for t in texts]
         stored_words = _stored_words(conn, hashes)
         words = [stored_words.get(h) or " ".join(tokenizer.words(t)) for h, t in zip(hashes, texts)]
-        dup_of = _document_groups(conn, new_docs)
-        near = _paragraph_groups(conn, body, hashes)
+        nearby = _Nearby(gen, manifest, conn, first_row)
+        dup_of = _document_groups(conn, new_docs, nearby)
+        near = _paragraph_groups(conn, body, hashes, nearby)
         conn.execute("DELETE FROM files")
         conn.executemany("INSERT INTO files VALUES (?,?,?,?,?)",
                          [(f.path, f.hash, f.size, f.mtime, f.n_docs) for f in files])
@@ -150,57 +155,97 @@ def _stored_words(conn: sqlite3.Connection, hashes: list[str]) -> dict[str, str]
     return out
 
 
-def _document_groups(conn: sqlite3.Connection, new_docs: list[StoredDoc]) -> dict[str, str]:
-    """doc_key → duplicate group for the new documents: among themselves (exact or near) and with
-    indexed documents of the same content hash; an indexed member's group id is kept (and given to
-    indexed members that had none)."""
-    hashes = sorted({d.doc.content_hash for d in new_docs if d.doc.content_hash})
-    old: list[tuple[str, str, str | None]] = []  # (doc_key, text, dup_group)
-    for start in range(0, len(hashes), 500):
-        chunk = hashes[start:start + 500]
-        for doc_id, key, group in conn.execute("SELECT id, doc_key, dup_group FROM documents WHERE content_hash IN "
-                                               f"({','.join('?' * len(chunk))})", chunk).fetchall():
-            text = "".join(r[0] for r in conn.execute("SELECT text FROM paragraphs WHERE doc = ? AND is_heading = 0 "
-                                                      "ORDER BY idx", (doc_id,)))
-            old.append((key, text, group))
-    pairs = [(key, text) for key, text, _ in old] + [(d.doc_key, "".join(p.text for p in d.doc.body)) for d in new_docs]
-    existing = {key: group for key, _, group in old}
+class _Nearby:
+    """Indexed paragraphs and documents that may be near copies of new ones: the top bigram-BM25 hits
+    of each new paragraph (document) over the live rows (documents) of the previous generation — the
+    inverted index does what MinHash LSH over the whole corpus does in a full build, for a few texts."""
+
+    ROWS, DOCS = 10, 5
+
+    def __init__(self, gen: Path, manifest: dict, conn: sqlite3.Connection, n_rows: int):
+        live = np.zeros(n_rows, dtype=bool)
+        live[[r[0] for r in conn.execute("SELECT row FROM paragraphs WHERE row IS NOT NULL")]] = True
+        self.parts = segments.SegmentedParts(gen, manifest, live, with_vectors=False)
+        self.conn = conn
+
+    def rows(self, text: str) -> list[int]:
+        from assistant.search.tokenize import char_bigrams
+
+        return self.parts.bm25_bigrams.top_k(char_bigrams(text), self.ROWS)[0].tolist()
+
+    def documents(self, text: str) -> list[int]:
+        """Document ids (docs.sqlite) of the best document-level matches."""
+        from assistant.search.tokenize import char_bigrams
+
+        groups = self.parts.levels.bm25["document_bigrams"].top_k(char_bigrams(text), self.DOCS)[0]
+        first_rows = [int(self.parts.groups.doc_start[g]) for g in groups]
+        return _column(self.conn, "SELECT doc FROM paragraphs WHERE row IN ({})", first_rows)
+
+
+def _column(conn: sqlite3.Connection, sql: str, values: list) -> list:
+    out = []
+    values = list(values)
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        out += [r[0] if len(r) == 1 else r for r in conn.execute(sql.format(",".join("?" * len(chunk))), chunk)]
+    return out
+
+
+def _merge_groups(conn: sqlite3.Connection, table: str, column: str, found: list[list[str]],
+                  existing: dict[str, str | None], key_of) -> dict[str, str]:
+    """Apply duplicate groups found among new and indexed items: an indexed group's id is kept (groups
+    a new item joins together become one, as a full build would make them); returns new key → group."""
     out: dict[str, str] = {}
-    for group in dedup.find_duplicate_documents(pairs):
-        kept = next((existing[m] for m in group.members if existing.get(m)), group.group_id)
-        for member in group.members:
+    for fresh_id, members in found:
+        olds = [existing[m] for m in members if existing.get(m)]
+        kept = olds[0] if olds else fresh_id
+        for other in set(olds) - {kept}:
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (kept, other))
+        for member in members:
             if member in existing:
-                if existing[member] != kept:
-                    conn.execute("UPDATE documents SET dup_group = ? WHERE doc_key = ?", (kept, member))
+                if existing[member] is None:
+                    conn.execute(f"UPDATE {table} SET {column} = ? WHERE {key_of[1]} = ?", (kept, key_of[0](member)))
             else:
                 out[member] = kept
     return out
 
 
-def _paragraph_groups(conn: sqlite3.Connection, body, hashes: list[str]) -> dict[str, str]:
-    """"n:idx" → near-duplicate group for new paragraphs: among themselves and with indexed
-    paragraphs of the same text (whose group id is kept, or given to them)."""
-    old: list[tuple[int, str, str | None]] = []  # (paragraph id, text, near_dup)
-    unique = sorted(set(hashes))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start:start + 500]
-        old += conn.execute("SELECT id, text, near_dup FROM paragraphs WHERE row IS NOT NULL AND text_hash IN "
-                            f"({','.join('?' * len(chunk))})", chunk).fetchall()
-    pairs = [(f"old:{pid}", text) for pid, text, _ in old] + [(f"{n}:{p.index}", p.text) for n, p in body]
-    existing = {f"old:{pid}": group for pid, _, group in old}
+def _document_groups(conn: sqlite3.Connection, new_docs: list[StoredDoc], nearby: _Nearby) -> dict[str, str]:
+    """doc_key → duplicate group for the new documents (exact or near copies among themselves and of
+    indexed documents: same content hash, or among the nearest by document-level bigram BM25)."""
+    hashes = sorted({d.doc.content_hash for d in new_docs if d.doc.content_hash})
+    ids = set(_column(conn, "SELECT id FROM documents WHERE content_hash IN ({})", hashes))
+    texts = {d.doc_key: "".join(p.text for p in d.doc.body) for d in new_docs}
+    for d in new_docs:
+        ids.update(nearby.documents((d.doc.title or "") + texts[d.doc_key]))
+    old: dict[str, tuple[str, str | None]] = {}
+    for doc_id in sorted(ids):
+        key, group = conn.execute("SELECT doc_key, dup_group FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        text = "".join(r[0] for r in conn.execute("SELECT text FROM paragraphs WHERE doc = ? AND is_heading = 0 "
+                                                  "ORDER BY idx", (doc_id,)))
+        old[key] = (text, group)
+    pairs = [(key, text) for key, (text, _) in old.items()] + list(texts.items())
+    found = [(g.group_id, list(g.members)) for g in dedup.find_duplicate_documents(pairs)]
+    return _merge_groups(conn, "documents", "dup_group", found, {k: g for k, (_, g) in old.items()},
+                         (lambda key: key, "doc_key"))
+
+
+def _paragraph_groups(conn: sqlite3.Connection, body, hashes: list[str], nearby: _Nearby) -> dict[str, str]:
+    """"n:idx" → near-duplicate group for new paragraphs: among themselves and with indexed paragraphs
+    of the same text or among the nearest by bigram BM25."""
+    rows = set()
+    for _, p in body:
+        rows.update(nearby.rows(p.text))
+    old = _column(conn, "SELECT id, text, near_dup FROM paragraphs WHERE row IS NOT NULL AND text_hash IN ({})",
+                  sorted(set(hashes)))
+    old += _column(conn, "SELECT id, text, near_dup FROM paragraphs WHERE row IN ({})", sorted(rows))
+    old = {f"old:{pid}": (text, group) for pid, text, group in old}
+    pairs = [(key, text) for key, (text, _) in old.items()] + [(f"{n}:{p.index}", p.text) for n, p in body]
     groups: dict[str, list[str]] = {}
     for key, group in dedup.near_duplicate_paragraphs(pairs).items():
         groups.setdefault(group, []).append(key)
-    out: dict[str, str] = {}
-    for group, members in groups.items():
-        kept = next((existing[m] for m in members if existing.get(m)), group)
-        for member in members:
-            if member in existing:
-                if existing[member] != kept:
-                    conn.execute("UPDATE paragraphs SET near_dup = ? WHERE id = ?", (kept, int(member[4:])))
-            else:
-                out[member] = kept
-    return out
+    return _merge_groups(conn, "paragraphs", "near_dup", list(groups.items()), {k: g for k, (_, g) in old.items()},
+                         (lambda key: int(key[4:]), "id"))
 
 
 def _counts(conn: sqlite3.Connection, n_files: int) -> dict:
