@@ -10,7 +10,9 @@ document we compose an outline of its 文种 (总结→工作总结, 方案→�
 - mean topic similarity of the chosen paragraphs (cosine of m3e embeddings), next to peers
   measured in the same run: the plain top hits of a topic search (no roles, no diversity), those
   of them that are draft material (no fragment), the top draft-material hits within the roles the
-  outline draws on, and random indexed paragraphs — overall and per half (tuning: even positions,
+  outline draws on, the ceiling (the most topical draft-material paragraphs of the whole index by
+  topic cosine alone: no roles, no sub-headings, no order — what no choice of as many paragraphs can
+  exceed), and random indexed paragraphs — overall and per half (tuning: even positions,
   test: odd positions; `--tolerance` overrides choice.TOPIC_TOLERANCE, to be chosen on the tuning half)
 - share of the real document's level-1 headings whose role is among the outline's section roles
 - paragraphs reused twice (must be 0), paragraphs without a source (must be 0), digits left
@@ -156,6 +158,13 @@ def role_peers(index, topic: str, outline, n: int) -> list[str]:
     return [h.text for h in hits if not is_fragment(h.text)][:max(1, n)]
 
 
+def ceiling_peers(index, topic: str, n: int) -> list[str]:
+    """Texts of the n draft-material paragraphs most similar to the topic in the whole index (dense
+    similarity alone, near-duplicates collapsed): the most topical n paragraphs any choice could use."""
+    hits = index.search(topic, k=max(4 * n, 40), signals=("dense",))
+    return [h.text for h in hits if not is_fragment(h.text)][:max(1, n)]
+
+
 def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) -> tuple[dict, object]:
     doc = parse_file(path)[0]
     name = DOCTYPE_TEMPLATE.get(doc.doctype or "", "工作报告")
@@ -184,6 +193,7 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "topic_cos_top_hits": cosine_to_topic(index.embedder, topic, top),
         "topic_cos_top_usable_hits": cosine_to_topic(index.embedder, topic, usable),
         "topic_cos_top_role_hits": cosine_to_topic(index.embedder, topic, role_peers(index, topic, outline, len(chosen))),
+        "topic_cos_ceiling": cosine_to_topic(index.embedder, topic, ceiling_peers(index, topic, len(chosen))),
         "topic_cos_random": cosine_to_topic(index.embedder, topic, rand),
         "headings_covered": covered, "headings": headings,
         "reused_twice": len(ids) - len(set(ids)),
@@ -282,6 +292,7 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
         "mean_topic_cos_top_usable_hits": mean(c for r in rows for c in r["topic_cos_top_usable_hits"]),
         "mean_topic_cos_top_role_hits": mean(c for r in rows for c in r.get("topic_cos_top_role_hits", ())),
+        "mean_topic_cos_ceiling": mean(c for r in rows for c in r.get("topic_cos_ceiling", ())),
         "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
         "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),
         "reused_twice": sum(r["reused_twice"] for r in rows),
@@ -303,16 +314,18 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
 
 
 def half_summary(rows: list[dict]) -> dict:
-    """Topic cosine (chosen vs plain top hits vs random), sections filled and role coverage of one half."""
+    """Topic cosine (chosen vs plain top hits, ceiling, random), sections filled, role coverage, compose time of one half."""
     return {
         "outlines": len(rows),
         "mean_topic_cos": mean(c for r in rows for c in r["topic_cos"]),
         "mean_topic_cos_top_hits": mean(c for r in rows for c in r["topic_cos_top_hits"]),
         "mean_topic_cos_top_usable_hits": mean(c for r in rows for c in r["topic_cos_top_usable_hits"]),
         "mean_topic_cos_top_role_hits": mean(c for r in rows for c in r.get("topic_cos_top_role_hits", ())),
+        "mean_topic_cos_ceiling": mean(c for r in rows for c in r.get("topic_cos_ceiling", ())),
         "mean_topic_cos_random": mean(c for r in rows for c in r["topic_cos_random"]),
         "sections_filled": f"{sum(r['sections_filled'] for r in rows)}/{sum(r['sections'] for r in rows)}",
         "heading_role_coverage": sum(r["headings_covered"] for r in rows) / max(1, sum(r["headings"] for r in rows)),
+        "compose_seconds_median": statistics.median(r["seconds"] for r in rows),
     }
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -41,11 +41,14 @@ WEAK_MARGIN = 0.02  # a section whose chosen paragraphs' mean cosine is within t
 
 @dataclass
 class _Filled:
-    """One section's choice: drafts, per-draft alternatives, and what fell short."""
+    """One section's choice: drafts, per-draft alternatives, what fell short, and the pool the
+    alternatives are taken from once every section has its drafts."""
 
     chosen: list[Candidate]
     alternatives: list[list[Candidate]]
     near: list[Candidate]
+    pool: list[Candidate] = field(default_factory=list)
+    in_section: Counter = field(default_factory=Counter)
 
 
 def compose(index: SearchIndex, templates: Mapping[str, Template], doctype: str, topic: str, org: str,
@@ -57,9 +60,13 @@ def compose(index: SearchIndex, templates: Mapping[str, Template], doctype: str,
     name = display_name(template, doctype)
     run = _Run(index, template, topic.strip(), tuple(k.strip() for k in keywords if k.strip()),
                org.strip(), int(year), max(0, int(alternatives)))
+    # drafts first, for every part of the outline; alternatives only then, from what is left — so
+    # the alternatives offered in one section never take the paragraphs a later section would draft with
     opening = run.part(template.opening, opening=True)
-    sections = tuple(run.section(spec, 1) for spec in template.sections)
+    pending = [run.section(spec, 1) for spec in template.sections]
     closing = run.part(template.closing, opening=False)
+    run.choose_alternatives()
+    sections = tuple(build() for build in pending)
     return Outline(doctype=name, title=make_title(template, name, org.strip(), int(year), topic.strip()),
                    org=org.strip(), year=int(year), topic=topic.strip(), sections=sections, opening=opening,
                    closing=closing, addressee=template.addressee, date=date or dt.date.today().isoformat(),
@@ -90,27 +97,33 @@ class _Run(Retriever):
         super().__init__(index, " ".join((topic, *keywords)))
         self.doc_uses: Counter[str] = Counter()
         self.level_uses: Counter[str] = Counter()
+        self.waiting: list[tuple[_Filled, int]] = []  # sections whose alternatives are still to choose
         self.precedents = Precedents(index)
         self.user_level = admin_level(org)
         self.user_topic = user_topic(topic)
 
     # ---- structure ----------------------------------------------------------------------
-    def section(self, spec: SectionSpec, level: int) -> Section:
+    def section(self, spec: SectionSpec, level: int) -> Callable[[], Section]:
+        """Choose the section's drafts now; the returned function builds the Section once the
+        alternatives are chosen (choose_alternatives)."""
         heading = spec.heading.format(topic=self.topic, year=self.year, org=self.org)
         heading = re.sub(r"(工作)+工作", "工作", heading)
         if spec.subheadings:
             return self.structured(spec, heading, level)
         filled = self.fill(spec.roles, spec.paragraphs, spec.query) if spec.paragraphs else None
-        subsections = tuple(self.section(sub, level + 1) for sub in spec.subsections)
-        section = Section(heading=heading, roles=spec.roles, subsections=subsections, level=level)
-        return self.finish(section, spec, filled, spec.paragraphs) if filled else section
+        subsections = [self.section(sub, level + 1) for sub in spec.subsections]
 
-    def structured(self, spec: SectionSpec, heading: str, level: int) -> Section:
+        def build() -> Section:
+            section = Section(heading=heading, roles=spec.roles, subsections=tuple(b() for b in subsections), level=level)
+            return self.finish(section, spec, filled, spec.paragraphs) if filled else section
+        return build
+
+    def structured(self, spec: SectionSpec, heading: str, level: int) -> Callable[[], Section]:
         """（一）（二）… sub-sections, each headed by a precedent sub-heading of the section's roles
         with its paragraphs (the first on topic, the next ones following it in the precedent)."""
         counts = split_counts(spec.paragraphs, spec.subheadings)
         pool, near = self.candidates(self.query(spec.query), spec.roles, "")
-        subs: list[Section] = []
+        subs: list[tuple[Candidate, str, _Filled, int]] = []
         heads: Counter[str] = Counter()
         seen_heads: set[str] = set()
         for count in counts:
@@ -125,19 +138,25 @@ class _Run(Retriever):
             self.count_use(best.hit)
             filled.chosen.append(best)
             self.extend(filled, pool, count, Counter({best.hit.doc_id: 1}))
-            text, review = self.adapt(sub, best.hit)
-            source = self.source_ref(best.hit)
-            section = Section(heading=text.rstrip("。；;，,"), roles=spec.roles, level=level + 1, heading_source=source)
-            subs.append(self.finish(section, spec, filled, count, guide=False))
+            subs.append((best, sub, filled, count))
         if not subs:  # no precedent sub-heading of these roles: a flat section
             filled = self.fill(spec.roles, sum(counts), spec.query)
-            return self.finish(Section(heading=heading, roles=spec.roles, level=level), spec, filled, sum(counts))
-        section = Section(heading=heading, roles=spec.roles, subsections=tuple(subs), level=level)
-        if len(subs) < len(counts):
-            section = replace(section, gap=f"范文中只找到 {len(subs)} 个相关分项（模板建议 {len(counts)} 个），"
-                                        "其余请按写作提示补写。", guidance=spec.guidance,
-                                        near_misses=tuple(self.draft(c) for c in self.near_misses(near)))
-        return section
+            return lambda: self.finish(Section(heading=heading, roles=spec.roles, level=level), spec, filled, sum(counts))
+
+        def build() -> Section:
+            built = []
+            for best, sub, filled, count in subs:
+                text, _review = self.adapt(sub, best.hit)
+                section = Section(heading=text.rstrip("。；;，,"), roles=spec.roles, level=level + 1,
+                                  heading_source=self.source_ref(best.hit))
+                built.append(self.finish(section, spec, filled, count, guide=False))
+            section = Section(heading=heading, roles=spec.roles, subsections=tuple(built), level=level)
+            if len(subs) < len(counts):
+                section = replace(section, gap=f"范文中只找到 {len(subs)} 个相关分项（模板建议 {len(counts)} 个），"
+                                            "其余请按写作提示补写。", guidance=spec.guidance,
+                                            near_misses=tuple(self.draft(c) for c in self.near_misses(near)))
+            return section
+        return build
 
     def finish(self, section: Section, spec, filled: _Filled, asked: int, guide: bool = True) -> Section:
         """The section with its drafts; a short or weak one says so, with guidance and near misses."""
@@ -183,7 +202,7 @@ class _Run(Retriever):
     def extend(self, filled: _Filled, pool: list[Candidate], n: int, in_section: Counter, place: str = "",
                alternatives: int | None = None) -> None:
         """Choose up to n paragraphs in all (the paragraph following the last one in its precedent
-        section is offered with a bonus), then the alternatives."""
+        section is offered with a bonus); the alternatives are chosen later (choose_alternatives)."""
         alternatives = self.alternatives if alternatives is None else alternatives
         while len(filled.chosen) < n:
             if filled.chosen:
@@ -193,11 +212,20 @@ class _Run(Retriever):
                 break
             filled.chosen.append(best)
         filled.alternatives = [[] for _ in filled.chosen]
-        for _ in range(alternatives):
-            for slot in filled.alternatives:
-                best = self.take(pool, in_section, count=False)
-                if best:
-                    slot.append(best)
+        filled.pool, filled.in_section = pool, in_section
+        if alternatives and filled.chosen:
+            self.waiting.append((filled, alternatives))
+
+    def choose_alternatives(self) -> None:
+        """Once every section has its drafts: each chosen paragraph's alternatives from its section's
+        pool, sections in template order, one alternative per slot per round."""
+        for filled, alternatives in self.waiting:
+            for _ in range(alternatives):
+                for slot in filled.alternatives:
+                    best = self.take(filled.pool, filled.in_section, count=False)
+                    if best:
+                        slot.append(best)
+        self.waiting = []
 
     # ---- drafts -----------------------------------------------------------------------------
     def adapt(self, text: str, hit: Hit) -> tuple[str, tuple[str, ...]]:
