@@ -72,19 +72,16 @@ class BM25Index:
     def has_counts(self) -> bool:
         return self.tf is not None and self.lengths is not None
 
-    def column(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(rows, raw term frequencies) of `term`, None if unknown (needs has_counts)."""
-        j = self._ids.get(term)
-        if j is None:
-            return None
-        lo, hi = self._weights.indptr[j], self._weights.indptr[j + 1]
-        return self._weights.indices[lo:hi], self.tf[lo:hi]
-
     def live_doc_freqs(self, live: np.ndarray) -> np.ndarray:
-        """Per vocabulary term, how many rows with live[row] contain it."""
+        """Per vocabulary term, how many rows with live[row] contain it (few rows are not live: count those)."""
         w = self._weights
-        counts = np.concatenate(([0], np.cumsum(live[w.indices], dtype=np.int64)))
-        return counts[w.indptr[1:]] - counts[w.indptr[:-1]]
+        df = np.diff(w.indptr)
+        dead = ~np.asarray(live, dtype=bool)
+        if dead.any():
+            positions = np.flatnonzero(dead[w.indices])
+            columns = np.searchsorted(w.indptr, positions, side="right") - 1
+            df = df - np.bincount(columns, minlength=len(df))
+        return df
 
     @property
     def n_docs(self) -> int:
