@@ -7,8 +7,9 @@ template's 文种, one administrative level per draft and document diversity dec
 near-equals — so a section reads as one passage where a precedent offers one, and a draft keeps
 one level. A template section with `subheadings: n` becomes （一）（二）… sub-sections headed by
 precedent sub-headings of its roles (substructure.subheading), each with its paragraphs. A section
-left short or weak says so (`gap`), with the template's `guidance` and the best `near_misses`. No
-paragraph appears twice in an outline — alternatives and near misses included, near-duplicates
+left short or weak says so (`gap`), with the template's `guidance` and the best `near_misses`. Every
+part of the outline is drafted first; the alternatives come after, from what is left, so offering
+them never takes a paragraph a later section would draft with. No paragraph appears twice in an outline — alternatives and near misses included, near-duplicates
 counted as the same — so swapping one in never duplicates. Every reused paragraph and sub-heading
 keeps its SourceRef and precedent; its draft text has the precedent's own topic and campaigns
 adapted (topics.adapt_topic) and its slots filled (the user's org and year, 【待核实：…】 for the
