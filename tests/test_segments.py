@@ -303,3 +303,26 @@ def test_a_near_copy_added_later_is_grouped_as_in_a_fresh_build(world, tmp_path)
     shutil.copy(index_dir / "embed_cache.sqlite", fresh_dir / "embed_cache.sqlite")
     ingest([corpus], settings_from_env(index_dir=fresh_dir))
     assert _partitions(fresh_dir) == (docs, paras)
+
+
+@pytest.mark.parametrize("dead_in_base", [3, segments.DEAD_OVERFETCH + 50])  # over-fetch, then id selector
+def test_vectors_across_parts_return_the_exact_live_top_k(dead_in_base):
+    from assistant.search.vectors import VectorIndex
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(1500, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    multi = segments.MultiVectors([(0, VectorIndex.build(vectors[:1200], kind="flat")),
+                                   (1200, VectorIndex.build(vectors[1200:], kind="flat"))])
+    live = np.ones(1500, dtype=bool)
+    live[rng.choice(1200, dead_in_base, replace=False)] = False
+    live[[1201, 1300]] = False
+    for query in vectors[[0, 700, 1250, 1499]]:
+        want = np.flatnonzero(live)[np.argsort(-(vectors[live] @ query), kind="stable")[:20]]
+        scores, ids = multi.search_live(query, 20, live)
+        assert ids[0].tolist() == want.tolist() and live[ids[0]].all()
+        same_s, same_i = multi.search(query, 20, np.flatnonzero(live))
+        assert same_i[0].tolist() == want.tolist()
+        np.testing.assert_allclose(scores[0], same_s[0], rtol=1e-6)
+    stored = multi._stored(np.array([5, 1210, 1499]))
+    np.testing.assert_allclose(stored, vectors[[5, 1210, 1499]], rtol=1e-6)

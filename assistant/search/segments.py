@@ -30,6 +30,7 @@ FOLDER = "segments"
 MAX_SEGMENTS = 8          # more parts than this: the next ingest compacts (builds one base)
 MAX_SEGMENT_SHARE = 0.2   # rows added since the base above this share of the base (and above
 MIN_SEGMENT_ROWS = 5000   # this many rows, what exact flat search and a small BM25 answer in ~1 ms): compact
+DEAD_OVERFETCH = 256      # a part with at most this many rows not live is searched unfiltered for k + dead
 
 
 def is_segmented(manifest: dict) -> bool:
@@ -142,6 +143,28 @@ class MultiVectors:
             found_i.append(np.where(ids >= 0, ids + first, -1))
         if not found_s:
             return np.full((len(xq), k), -np.inf, dtype=np.float32), np.full((len(xq), k), -1, dtype=np.int64)
+        scores, ids = np.concatenate(found_s, axis=1), np.concatenate(found_i, axis=1)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+
+    def search_live(self, query_vecs: np.ndarray, k: int, live: np.ndarray):
+        """search() over the live rows only, without an id selector where few rows are dead: each part
+        returns its k + (dead rows in it) nearest and the dead ones are dropped — the same top k as a
+        filtered search, at the cost of an unfiltered one."""
+        xq = np.atleast_2d(np.asarray(query_vecs, dtype=np.float32))
+        found_s, found_i = [], []
+        for first, part in self.parts:
+            alive = live[first:first + part.ntotal]
+            dead = part.ntotal - int(np.count_nonzero(alive))
+            if dead > DEAD_OVERFETCH:
+                scores, ids = part.search(xq, k, np.flatnonzero(alive))
+            else:
+                scores, ids = part.search(xq, k + dead)
+                keep = (ids >= 0) & alive[np.maximum(ids, 0)]
+                scores = np.where(keep, scores, -np.inf)
+                ids = np.where(keep, ids, -1)
+            found_s.append(scores)
+            found_i.append(np.where(ids >= 0, ids + first, -1))
         scores, ids = np.concatenate(found_s, axis=1), np.concatenate(found_i, axis=1)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)

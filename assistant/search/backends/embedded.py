@@ -113,10 +113,14 @@ class EmbeddedBackend(SearchBackend):
     def dense_top(self, vector, k, scope: Scope):
         if self.vectors is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        allowed = scope.rows()
-        if allowed is not None and len(allowed) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        scores, ids = self.vectors.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k, allowed)
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if self.live is not None and scope.filters is None and not scope.phrases and not scope.extra:
+            scores, ids = self.vectors.search_live(query, k, self.live)  # only the live mask: no selector
+        else:
+            allowed = scope.rows()
+            if allowed is not None and len(allowed) == 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0)
+            scores, ids = self.vectors.search(query, k, allowed)
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float64)
 
