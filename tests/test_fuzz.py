@@ -152,6 +152,7 @@ def test_read_md(data):
 @FUZZ
 @given(file_bytes(SUFFIX_TEXT[".html"]))
 @example("0㐀 一、。<P>00000000000000000000".encode()).via("found")  # "一、。" made a heading with no text
+@example(b"\x00<?A>").via("found")  # a processing instruction: lexbor gives a node without a tag
 def test_read_html(data):
     check_read(".html", data)
 

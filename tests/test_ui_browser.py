@@ -214,6 +214,34 @@ def test_draft_structure_edits(page):
     assert page.locator(".gw-heading-box textarea").first.input_value() != first_heading
 
 
+def test_draft_shows_sub_headings_marks_and_gaps(page, tmp_path):
+    """（一）（二） sub-headings from precedents with their source, 待核实 marks, and a thin section's gap
+    note with writing guidance — shown in the editor, never exported unless a near miss is kept.
+    Runs on the fixture's corpus, before the upload tests add documents (they fill the thin section)."""
+    from docx import Document
+
+    page.get_by_role("tab", name="起草").click()
+    choose(page, "#gw-doctype", "工作方案")
+    page.fill("#gw-topic textarea", "优化卫生发展环境")
+    page.fill("#gw-org textarea", "某县卫生健康局")
+    page.click("#gw-compose")
+    page.wait_for_selector(".gw-para-box textarea")
+    assert page.get_by_text("小标题取自：《").count() >= 1  # a precedent sub-heading names its document
+    assert page.get_by_label("二级标题").count() >= 1
+    assert page.locator(".gw-review").count() >= 1
+    gap = page.locator(".gw-gap").first
+    assert "写作提示" in gap.inner_text() and gap.locator(".gw-guidance li").count() >= 1
+    guidance = gap.locator(".gw-guidance li").first.inner_text()
+    paragraphs = page.locator(".gw-para-box textarea").count()
+    keep = page.locator(".gw-keep")
+    if keep.count():  # a near miss moved into the text becomes an ordinary paragraph
+        keep.first.click()
+        page.wait_for_function(f"() => document.querySelectorAll('.gw-para-box textarea').length >= {paragraphs}")
+    shot(page, "draft-gaps")
+    text = "\n".join(p.text for p in Document(str(export_and_download(page, ".docx", tmp_path / "d.docx"))).paragraphs)
+    assert guidance not in text and "写作提示" not in text and "优化卫生发展环境" in text
+
+
 def test_upload_docx_and_gbk_text_become_searchable(page, tmp_path):
     from docx import Document
 
@@ -383,30 +411,3 @@ def test_draft_check_fix_and_masthead_form(page, tmp_path):
     texts = [p.text for p in Document(str(target)).paragraphs if p.text.strip()]
     assert texts[0] == "某县能源局文件" and texts[1] == "某县能发〔2026〕7号"  # the form's 文号 was fixed too
     assert any(t.startswith("其他事项，另行通知。") for t in texts)
-
-
-def test_draft_shows_sub_headings_marks_and_gaps(page, tmp_path):
-    """（一）（二） sub-headings from precedents with their source, 待核实 marks, and a thin section's gap
-    note with writing guidance — shown in the editor, never exported unless a near miss is kept."""
-    from docx import Document
-
-    page.get_by_role("tab", name="起草").click()
-    choose(page, "#gw-doctype", "工作方案")
-    page.fill("#gw-topic textarea", "优化卫生发展环境")
-    page.fill("#gw-org textarea", "某县卫生健康局")
-    page.click("#gw-compose")
-    page.wait_for_selector(".gw-para-box textarea")
-    assert page.get_by_text("小标题取自：《").count() >= 1  # a precedent sub-heading names its document
-    assert page.get_by_label("二级标题").count() >= 1
-    assert page.locator(".gw-review").count() >= 1
-    gap = page.locator(".gw-gap").first
-    assert "写作提示" in gap.inner_text() and gap.locator(".gw-guidance li").count() >= 1
-    guidance = gap.locator(".gw-guidance li").first.inner_text()
-    paragraphs = page.locator(".gw-para-box textarea").count()
-    keep = page.locator(".gw-keep")
-    if keep.count():  # a near miss moved into the text becomes an ordinary paragraph
-        keep.first.click()
-        page.wait_for_function(f"() => document.querySelectorAll('.gw-para-box textarea').length >= {paragraphs}")
-    shot(page, "draft-gaps")
-    text = "\n".join(p.text for p in Document(str(export_and_download(page, ".docx", tmp_path / "d.docx"))).paragraphs)
-    assert guidance not in text and "写作提示" not in text and "优化卫生发展环境" in text

@@ -159,7 +159,7 @@ def flatten(html: str) -> Page:
     index: dict[int, int] = {}
     for node in LexborHTMLParser(html).root.traverse(include_text=True):
         tag = node.tag
-        if tag.startswith("-") and tag != "-text":
+        if tag is None or (tag.startswith("-") and tag != "-text"):  # None: a processing instruction ("<?A>")
             continue
         parent = node.parent
         parent_idx = index.get(parent.mem_id, -1) if parent is not None else -1
