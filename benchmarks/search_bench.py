@@ -21,6 +21,7 @@ import os
 import pstats
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -207,6 +208,12 @@ def updated_in_place(work: Path, files: list[Path], queries: list[str]) -> dict:
         extra.write_text("# 关于测试增量入库的通知\n\n各单位要高度重视增量入库的时效，确保只重算新增段落。\n\n"
                          "修改后的文件再次入库，旧版本的段落不再出现在检索结果中。\n", encoding="utf-8")
         changed = timed_ingest(files + [extra], index)
+        real = Path(tmp) / "真实模型.md"  # as a user runs it: the CLI in a new process, the real model loaded
+        real.write_text("# 关于做好值班工作的通知\n\n节假日期间严格执行领导带班和值班制度，确保信息畅通。\n", encoding="utf-8")
+        start = time.perf_counter()
+        cli = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(real), "--index", str(index)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=900)
+        cli_s = round(time.perf_counter() - start, 2)
         manifest = store.read_manifest(store.current_generation(index))
         base, seg = open_index(work, Settings(index_dir=work)), open_index(index, Settings(index_dir=index))
         times: dict[str, list[float]] = {"base": [], "segmented": []}
@@ -216,7 +223,9 @@ def updated_in_place(work: Path, files: list[Path], queries: list[str]) -> dict:
                 idx.search(q, k=10)
                 times[name].append((time.perf_counter() - start) * 1e3)
         found = [h.text for h in seg.search("修改后的文件再次入库", k=3)]
-    return {"one_new_file": added, "same_file_changed": changed, "segments": manifest.get("segments"),
+    return {"one_new_file": added, "same_file_changed": changed,
+            "cli_real_model_one_new_file_s": cli_s, "cli_summary": cli.stdout.strip()[-200:] or cli.stderr[-300:],
+            "segments": manifest.get("segments"),
             "latency_ms": {name: pct(v) for name, v in times.items()},
             "changed_text_found": any("修改后的文件再次入库" in t for t in found)}
 
@@ -253,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-touch-full", action="store_true", help="skip the full-corpus one-new-file re-ingest")
     ap.add_argument("--embed-n", type=int, default=0, help="run embed_throughput.py --n N (0 = skip)")
     ap.add_argument("--profile", action="store_true", help="cProfile the first ingest (use with --limit-docs)")
+    ap.add_argument("--only-update", action="store_true",
+                    help="only the update measurements: incremental (segments) and, unless --no-touch-full, the full rebuild")
     ap.add_argument("--json", nargs="?", const=OUT / "search_bench.jsonl", type=Path)
     args = ap.parse_args(argv)
 
@@ -274,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[1] ingest {res['ingest']}\n    manifest: vector index {res['vector_index']}, counts {res['counts']}")
 
     texts, words = rows_of(work)
+    if args.only_update:
+        return update_only(res, work, files, texts, args)
     res["bm25_build"] = bm25_build(texts, words, args.bm25_runs)
     print(f"[1] BM25Index.build medians: {res['bm25_build']}")
 
@@ -323,6 +336,20 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(res, ensure_ascii=False) + "\n")
         print(f"summary appended to {args.json}")
+    return 0
+
+
+def update_only(res: dict, work: Path, files: list[Path], texts: list[str], args) -> int:
+    """--only-update: the incremental update beside a full rebuild of the same change, in one run."""
+    res["update_incremental"] = updated_in_place(work, files, make_queries(texts, 100, seed=8, used=set()))
+    print(f"[5] incremental update (segments): {res['update_incremental']}")
+    if not args.no_touch_full:
+        res["reingest_one_new_file_full"] = touched_full(work, files)
+        print(f"[5] full corpus + 1 new file, full rebuild (random hook): {res['reingest_one_new_file_full']}")
+    res["loadavg_end"] = os.getloadavg()
+    if args.json:
+        with open(args.json, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(res, ensure_ascii=False) + "\n")
     return 0
 
 
