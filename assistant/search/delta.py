@@ -165,7 +165,7 @@ class _Nearby:
     def __init__(self, gen: Path, manifest: dict, conn: sqlite3.Connection, n_rows: int):
         live = np.zeros(n_rows, dtype=bool)
         live[[r[0] for r in conn.execute("SELECT row FROM paragraphs WHERE row IS NOT NULL")]] = True
-        self.parts = segments.SegmentedParts(gen, manifest, live, with_vectors=False)
+        self.parts = segments.SegmentedParts(gen, manifest, live, with_vectors=False, with_words=False)
         self.conn = conn
 
     def rows(self, text: str) -> list[int]:

@@ -58,7 +58,7 @@ def total_rows(manifest: dict) -> int:
 class SegmentedParts:
     """BM25 (rows and documents), document groups and vectors of a segmented generation."""
 
-    def __init__(self, gen: Path, manifest: dict, live: np.ndarray, with_vectors: bool):
+    def __init__(self, gen: Path, manifest: dict, live: np.ndarray, with_vectors: bool, with_words: bool = True):
         from assistant.search.level_index import FOLDER as LEVELS
 
         bm25 = manifest.get("bm25", {})
@@ -67,7 +67,8 @@ class SegmentedParts:
         words, bigrams, doc_words, doc_bigrams, sec_ids, doc_ids, vectors = [], [], [], [], [], [], []
         sec_next = doc_next = 0
         for first, folder in parts:
-            w, bg = BM25Index.load(folder / "bm25_words"), BM25Index.load(folder / "bm25_bigrams")
+            bg = BM25Index.load(folder / "bm25_bigrams")
+            w = BM25Index.load(folder / "bm25_words") if with_words else bg  # bg: only its row count is read
             if not (w.has_counts and bg.has_counts):
                 raise BM25IndexError(f"索引分段 {folder} 缺少词频数据。请用 gongwen compact 或 gongwen ingest --rebuild 重建。")
             words.append((first, w))
@@ -78,7 +79,8 @@ class SegmentedParts:
                 raise BM25IndexError(f"索引分段 {folder} 的分组与段落数不一致。请用 gongwen compact 重建。")
             sec_ids.append(sec + sec_next)
             doc_ids.append(doc + doc_next)
-            doc_words.append((doc_next, BM25Index.load(folder / LEVELS / "document_words")))
+            if with_words:
+                doc_words.append((doc_next, BM25Index.load(folder / LEVELS / "document_words")))
             doc_bigrams.append((doc_next, BM25Index.load(folder / LEVELS / "document_bigrams")))
             sec_next += int(sec.max()) + 1 if len(sec) else 0
             doc_next += int(doc.max()) + 1 if len(doc) else 0
@@ -88,13 +90,13 @@ class SegmentedParts:
                 vectors.append((first, VectorIndex.load(folder / "vectors.faiss")))
         if sum(p.n_docs for _, p in words) != len(live):
             raise BM25IndexError(f"索引 {gen} 的分段行数与记录不一致。请用 gongwen compact 重建。")
-        self.bm25_words = MultiBM25(words, live, k1, b)
+        self.bm25_words = MultiBM25(words, live, k1, b) if with_words else None
         self.bm25_bigrams = MultiBM25(bigrams, live, k1, b)
         sec_of, doc_of = np.concatenate(sec_ids), np.concatenate(doc_ids)
         self.groups = groups_from_ids(sec_of, doc_of)
         live_docs = np.zeros(doc_next, dtype=bool)
         live_docs[doc_of[live]] = True
-        self.levels = MultiLevels(doc_of, MultiBM25(doc_words, live_docs, k1, b),
+        self.levels = MultiLevels(doc_of, MultiBM25(doc_words, live_docs, k1, b) if with_words else None,
                                   MultiBM25(doc_bigrams, live_docs, k1, b), self.groups)
         self.vectors = MultiVectors(vectors) if with_vectors else None
 
