@@ -31,8 +31,8 @@ class MultiBM25:
     def __init__(self, parts: Sequence[tuple[int, BM25Index]], live: np.ndarray, k1: float, b: float,
                  epsilon: float = 0.25):
         self.live = np.asarray(live, dtype=bool)
-        self.n_rows = len(self.live)
-        lengths = np.zeros(self.n_rows, dtype=np.float64)
+        self.n_docs = len(self.live)  # rows, as BM25Index.n_docs (so both serve level_index.top_groups)
+        lengths = np.zeros(self.n_docs, dtype=np.float64)
         union: dict[str, int] = {}
         maps: list[np.ndarray] = []
         df = np.zeros(0, dtype=np.int64)
@@ -54,7 +54,7 @@ class MultiBM25:
         present = df > 0  # a fresh build's vocabulary holds only terms of its (live) rows
         idf = np.zeros(len(union))
         idf[present], self.average_idf = okapi_idf(df[present], n_live, epsilon)
-        norm = k1 * (1 - b + b * lengths / avgdl) if avgdl else np.full(self.n_rows, k1 * (1 - b))
+        norm = k1 * (1 - b + b * lengths / avgdl) if avgdl else np.full(self.n_docs, k1 * (1 - b))
         self.parts = [(offset, part._ids, _reweighted(part, offset, ids, idf, norm, self.live, k1))  # noqa: SLF001
                       for (offset, part), ids in zip(parts, maps)]
         self._union, self.df = union, df
@@ -66,7 +66,7 @@ class MultiBM25:
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 of every row (0 for rows that are not live), float32 like BM25Index.scores."""
-        out = np.zeros(self.n_rows, dtype=np.float32)
+        out = np.zeros(self.n_docs, dtype=np.float32)
         rows, weights = [], []
         for token in query_tokens:  # each occurrence counts again, as in rank_bm25
             for offset, ids, w in self.parts:

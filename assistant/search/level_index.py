@@ -79,15 +79,22 @@ class LevelIndex:
         if f"{level}_words" not in self.bm25:
             return {}
         ids_of = self.groups.sec_of if level == "section" else self.groups.doc_of
-        allowed = None
-        if allowed_rows is not None:
-            allowed = np.zeros(self.bm25[f"{level}_words"].n_docs, dtype=bool)
-            allowed[ids_of[allowed_rows]] = True
-        out = {}
-        for signal, tokens in (("bm25_words", words), ("bm25_bigrams", bigrams)):
-            ids, scores = self.bm25[f"{level}_{signal[5:]}"].top_k(tokens, k, allowed)
-            out[signal] = dict(zip(ids.tolist(), scores.tolist()))
-        return out
+        return top_groups(self.bm25, level, ids_of, words, bigrams, k, allowed_rows)
+
+
+def top_groups(bm25, level: str, ids_of: np.ndarray, words: list[str], bigrams: list[str], k: int,
+               allowed_rows: np.ndarray | None) -> dict[str, dict[int, float]]:
+    """{signal: {group id: BM25}} of the top k groups by `bm25[f"{level}_words|bigrams"]` (anything with
+    n_docs and top_k: BM25Index, bm25_multi.MultiBM25), limited to the groups of `allowed_rows`."""
+    allowed = None
+    if allowed_rows is not None:
+        allowed = np.zeros(bm25[f"{level}_words"].n_docs, dtype=bool)
+        allowed[ids_of[allowed_rows]] = True
+    out = {}
+    for signal, tokens in (("bm25_words", words), ("bm25_bigrams", bigrams)):
+        ids, scores = bm25[f"{level}_{signal[5:]}"].top_k(tokens, k, allowed)
+        out[signal] = dict(zip(ids.tolist(), scores.tolist()))
+    return out
 
 
 def upgrade_1_to_2(gen_tmp: Path) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from assistant.search.bm25 import BM25Index, BM25IndexError
 from assistant.search.bm25_multi import MultiBM25
+from assistant.search.level_index import top_groups
 from assistant.search.levels import groups_from_ids
 
 FOLDER = "segments"
@@ -48,11 +49,14 @@ def part_dirs(gen: Path, manifest: dict) -> list[tuple[int, Path]]:
     return [(0, gen)] + [(int(s["first_row"]), gen / FOLDER / s["name"]) for s in segment_entries(manifest)]
 
 
+def base_rows(manifest: dict) -> int:
+    """Rows of the base (the last full build): every row of a generation that is one base."""
+    return int(manifest["base_rows"]) if is_segmented(manifest) else int(manifest["counts"]["paragraphs"])
+
+
 def total_rows(manifest: dict) -> int:
     """Row numbers in use: the base's rows plus every segment's (live or not)."""
-    if not is_segmented(manifest):
-        return int(manifest["counts"]["paragraphs"])
-    return int(manifest["base_rows"]) + sum(int(s["rows"]) for s in segment_entries(manifest))
+    return base_rows(manifest) + sum(int(s["rows"]) for s in segment_entries(manifest))
 
 
 class SegmentedParts:
@@ -67,15 +71,17 @@ class SegmentedParts:
         words, bigrams, doc_words, doc_bigrams, sec_ids, doc_ids, vectors = [], [], [], [], [], [], []
         sec_next = doc_next = 0
         for first, folder in parts:
-            bg = BM25Index.load(folder / "bm25_bigrams")
-            w = BM25Index.load(folder / "bm25_words") if with_words else bg  # bg: only its row count is read
-            if not (w.has_counts and bg.has_counts):
+            loaded = [BM25Index.load(folder / "bm25_bigrams")]
+            if with_words:
+                loaded.append(BM25Index.load(folder / "bm25_words"))
+                words.append((first, loaded[-1]))
+            if not all(x.has_counts for x in loaded):
                 raise BM25IndexError(f"索引分段 {folder} 缺少词频数据。请用 gongwen compact 或 gongwen ingest --rebuild 重建。")
-            words.append((first, w))
+            bg = loaded[0]
             bigrams.append((first, bg))
             with np.load(folder / LEVELS / "groups.npz", allow_pickle=False) as npz:
                 sec, doc = npz["sec_of"].astype(np.int64), npz["doc_of"].astype(np.int64)
-            if len(sec) != w.n_docs:
+            if len(sec) != bg.n_docs:
                 raise BM25IndexError(f"索引分段 {folder} 的分组与段落数不一致。请用 gongwen compact 重建。")
             sec_ids.append(sec + sec_next)
             doc_ids.append(doc + doc_next)
@@ -88,7 +94,7 @@ class SegmentedParts:
                 from assistant.search.vectors import VectorIndex
 
                 vectors.append((first, VectorIndex.load(folder / "vectors.faiss")))
-        if sum(p.n_docs for _, p in words) != len(live):
+        if sum(p.n_docs for _, p in bigrams) != len(live):
             raise BM25IndexError(f"索引 {gen} 的分段行数与记录不一致。请用 gongwen compact 重建。")
         self.bm25_words = MultiBM25(words, live, k1, b) if with_words else None
         self.bm25_bigrams = MultiBM25(bigrams, live, k1, b)
@@ -112,15 +118,7 @@ class MultiLevels:
                allowed_rows: np.ndarray | None) -> dict[str, dict[int, float]]:
         if level != "document":
             return {}  # section-level BM25 is not built (level_index.BUILD_SECTION_BM25)
-        allowed = None
-        if allowed_rows is not None:
-            allowed = np.zeros(self.bm25["document_words"].n_rows, dtype=bool)
-            allowed[self.doc_of[allowed_rows]] = True
-        out = {}
-        for signal, tokens in (("bm25_words", words), ("bm25_bigrams", bigrams)):
-            ids, scores = self.bm25[f"document_{signal[5:]}"].top_k(tokens, k, allowed)
-            out[signal] = dict(zip(ids.tolist(), scores.tolist()))
-        return out
+        return top_groups(self.bm25, "document", self.doc_of, words, bigrams, k, allowed_rows)
 
 
 class MultiVectors:
@@ -143,11 +141,7 @@ class MultiVectors:
             scores, ids = part.search(xq, k, local)
             found_s.append(scores)
             found_i.append(np.where(ids >= 0, ids + first, -1))
-        if not found_s:
-            return np.full((len(xq), k), -np.inf, dtype=np.float32), np.full((len(xq), k), -1, dtype=np.int64)
-        scores, ids = np.concatenate(found_s, axis=1), np.concatenate(found_i, axis=1)
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+        return _best(found_s, found_i, len(xq), k)
 
     def search_live(self, query_vecs: np.ndarray, k: int, live: np.ndarray):
         """search() over the live rows only, without an id selector where few rows are dead: each part
@@ -167,9 +161,7 @@ class MultiVectors:
                 ids = np.where(keep, ids, -1)
             found_s.append(scores)
             found_i.append(np.where(ids >= 0, ids + first, -1))
-        scores, ids = np.concatenate(found_s, axis=1), np.concatenate(found_i, axis=1)
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+        return _best(found_s, found_i, len(xq), k)
 
     def _stored(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
@@ -185,3 +177,12 @@ class MultiVectors:
         if out is None:
             raise RuntimeError("no stored vectors for these rows")
         return out
+
+
+def _best(found_s: list[np.ndarray], found_i: list[np.ndarray], nq: int, k: int):
+    """The k best of the parts' (scores, global ids), best first, in VectorIndex.search's shape."""
+    if not found_s:
+        return np.full((nq, k), -np.inf, dtype=np.float32), np.full((nq, k), -1, dtype=np.int64)
+    scores, ids = np.concatenate(found_s, axis=1), np.concatenate(found_i, axis=1)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
