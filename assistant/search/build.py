@@ -216,8 +216,13 @@ def manifest_common(settings: Settings, embedder, prep: Prepared, files: list[Fi
         "bm25": {"k1": settings.k1, "b": settings.b},
         "counts": {"files": len(files), "documents": len(prep.docs), "paragraphs": len(prep.texts),
                    "duplicate_groups": len(prep.doc_dups), "near_duplicate_paragraphs": len(prep.near)},
-        "corpus_fingerprint": hashlib.sha1("".join(sorted(f.hash for f in files)).encode()).hexdigest(),
+        "corpus_fingerprint": corpus_fingerprint(files),
     }
+
+
+def corpus_fingerprint(files: list[FileEntry]) -> str:
+    """What identifies the indexed set of files: their content hashes, order-free."""
+    return hashlib.sha1("".join(sorted(f.hash for f in files)).encode()).hexdigest()
 
 
 def _check_model(index_dir: Path, manifest: dict, model_id: str) -> None:

@@ -19,7 +19,6 @@ collapse).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -54,8 +53,8 @@ def can_update(gen: Path | None, manifest: dict | None) -> bool:
 
 def fits(manifest: dict, new_rows: int) -> bool:
     """Rows added since the base stay a small share of it (else compacting is cheaper to search)."""
-    base = int(manifest.get("base_rows", manifest["counts"]["paragraphs"]))
-    added = sum(int(s["rows"]) for s in segments.segment_entries(manifest)) + new_rows
+    base = segments.base_rows(manifest)
+    added = segments.total_rows(manifest) - base + new_rows
     return added <= max(segments.MAX_SEGMENT_SHARE * base, segments.MIN_SEGMENT_ROWS)
 
 
@@ -65,7 +64,7 @@ def write_delta(index_dir: Path, settings: Settings, gen: Path, manifest: dict, 
     """Publish the next generation: documents of `dead_paths` / `dead_keys` gone, `new_docs` added,
     `files` the complete new files table. Returns (generation, vectors computed, live paragraphs)."""
     from assistant.search.bm25 import BM25Index
-    from assistant.search.build import _link_or_copy, embed_texts, text_hash
+    from assistant.search.build import _link_or_copy, corpus_fingerprint, embed_texts, text_hash
     from assistant.search.level_index import build_levels
     from assistant.search.tokenize import Tokenizer, char_bigrams
     from assistant.search.vectors import VectorIndex
@@ -118,13 +117,12 @@ def write_delta(index_dir: Path, settings: Settings, gen: Path, manifest: dict, 
         vectors, computed, _embedder = embed_texts(index_dir, settings, texts, progress, embed)
         VectorIndex.build(vectors, kind="flat").save(seg / "vectors.faiss")
         entries.append({"name": seg.name, "first_row": first_row, "rows": len(texts)})
-    files_hash = hashlib.sha1("".join(sorted(f.hash for f in files)).encode()).hexdigest()
     store.write_manifest(tmp, {
         **{k: v for k, v in manifest.items() if k not in ("format_version", "updated")},
         "generation": name,
         "counts": counts,
-        "corpus_fingerprint": files_hash,
-        "base_rows": int(manifest.get("base_rows", segments.total_rows(manifest))),
+        "corpus_fingerprint": corpus_fingerprint(files),
+        "base_rows": segments.base_rows(manifest),
         "segments": entries,
     })
     store.publish_generation(index_dir, tmp, name)
@@ -132,13 +130,10 @@ def write_delta(index_dir: Path, settings: Settings, gen: Path, manifest: dict, 
 
 
 def _delete(conn: sqlite3.Connection, dead_paths: set[str], dead_keys: set[str]) -> None:
+    dead = set(_column(conn, "SELECT id FROM documents WHERE path IN ({})", sorted(dead_paths)))
+    dead |= set(_column(conn, "SELECT id FROM documents WHERE doc_key IN ({})", sorted(dead_keys)))
     conn.execute("CREATE TEMP TABLE dead(id INTEGER PRIMARY KEY)")
-    for column, values in (("path", dead_paths), ("doc_key", dead_keys)):
-        values = list(values)
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            conn.execute(f"INSERT OR IGNORE INTO dead SELECT id FROM documents WHERE {column} IN "
-                         f"({','.join('?' * len(chunk))})", chunk)
+    conn.executemany("INSERT INTO dead VALUES (?)", [(i,) for i in dead])
     conn.execute("DELETE FROM paragraphs WHERE doc IN (SELECT id FROM dead)")
     conn.execute("DELETE FROM documents WHERE id IN (SELECT id FROM dead)")
     conn.execute("DROP TABLE dead")
@@ -146,13 +141,8 @@ def _delete(conn: sqlite3.Connection, dead_paths: set[str], dead_keys: set[str])
 
 def _stored_words(conn: sqlite3.Connection, hashes: list[str]) -> dict[str, str]:
     """Word tokens already stored for these texts (unchanged paragraphs of a changed file)."""
-    out: dict[str, str] = {}
-    unique = sorted(set(hashes))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start:start + 500]
-        out.update(conn.execute("SELECT text_hash, words FROM paragraphs WHERE words IS NOT NULL AND text_hash IN "
-                                f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    return out
+    return dict(_column(conn, "SELECT text_hash, words FROM paragraphs WHERE words IS NOT NULL AND text_hash IN ({})",
+                        sorted(set(hashes))))
 
 
 class _Nearby:
@@ -183,6 +173,8 @@ class _Nearby:
 
 
 def _column(conn: sqlite3.Connection, sql: str, values: list) -> list:
+    """`sql` with its `IN ({})` filled for `values`, 500 at a time (SQLite's variable limit): the first
+    column of each row, or the whole row when it has several."""
     out = []
     values = list(values)
     for start in range(0, len(values), 500):
