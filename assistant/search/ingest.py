@@ -204,8 +204,8 @@ class _EmbeddedTarget:
         rows = sum(1 for d in new_docs for p in d.doc.paragraphs if not p.is_heading)
         return delta.fits(self.manifest, rows)
 
-    def matching(self, wanted: set[str], resolved: set[str], matches) -> tuple[list[str], set[str]]:
-        """(doc keys of the documents `matches` picks, paths that keep a document) — from the documents
+    def matching(self, wanted: set[str], resolved: set[str]) -> tuple[list[str], set[str]]:
+        """(doc keys of the documents remove() matches, paths that keep a document) — from the documents
         table only, without loading paragraphs."""
         conn = store.open_db_readonly(self.gen / "docs.sqlite")
         try:
@@ -214,8 +214,7 @@ class _EmbeddedTarget:
             conn.close()
         gone, kept = [], set()
         for key, doc_id, path in rows:
-            probe = StoredDoc(key, path, _IdOnly(doc_id))
-            (gone.append(key) if matches(probe, wanted, resolved) else kept.add(path))
+            (gone.append(key) if _matches(doc_id, key, path, wanted, resolved) else kept.add(path))
         return gone, kept
 
     def write_delta(self, files, new_docs, dead_paths, progress, embed=None, dead_keys=frozenset()):
@@ -239,13 +238,6 @@ class _EmbeddedTarget:
         report.generation, computed = complete_vectors(self.index_dir, self.settings, progress)
         report.embedded += computed
         self.manifest = store.read_manifest(store.current_generation(self.index_dir))
-
-
-@dataclass(frozen=True)
-class _IdOnly:
-    """What _matches reads of a document (its id), for matching from the documents table alone."""
-
-    doc_id: str
 
 
 def has_index(settings: Settings) -> bool:
@@ -308,7 +300,7 @@ def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], Inges
         target = open_writer(settings)
         files = target.stored_files()
         if files and target.incremental():  # only the matching documents are read (delta.py)
-            gone, kept_paths = target.matching(wanted, resolved, _matches)
+            gone, kept_paths = target.matching(wanted, resolved)
             report.removed = gone
             if gone:
                 kept = [f for f in files.values() if f.path in kept_paths]
@@ -317,8 +309,9 @@ def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], Inges
             report.documents = target.manifest["counts"]["documents"]
             return gone, report
         docs, words, terms = target.stored_docs() if files else ([], {}, [])
-        keep = [d for d in docs if not _matches(d, wanted, resolved)]
-        gone = [d.doc_key for d in docs if _matches(d, wanted, resolved)]
+        picked = [_matches(d.doc.doc_id, d.doc_key, d.path, wanted, resolved) for d in docs]
+        keep = [d for d, hit in zip(docs, picked) if not hit]
+        gone = [d.doc_key for d, hit in zip(docs, picked) if hit]
         kept_paths = {d.path for d in keep}
         files = {k: f for k, f in files.items() if f.path in kept_paths}
         report.removed = gone
@@ -330,9 +323,9 @@ def remove(targets: Iterable[str], settings: Settings) -> tuple[list[str], Inges
     return gone, report
 
 
-def _matches(stored: StoredDoc, wanted: set[str], resolved: set[str]) -> bool:
-    path = stored.path
-    return (stored.doc.doc_id in wanted or stored.doc_key in wanted or path in resolved
+def _matches(doc_id: str, key: str, path: str, wanted: set[str], resolved: set[str]) -> bool:
+    """A document remove() takes: named by doc id or document key, or its file is (under) a given path."""
+    return (doc_id in wanted or key in wanted or path in resolved
             or any(path.startswith(r.rstrip("/") + "/") for r in resolved))
 
 
