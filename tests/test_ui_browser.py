@@ -106,6 +106,17 @@ def choose(page, dropdown: str, option: str) -> None:
     page.keyboard.press("Escape")
 
 
+def draft(page, doctype: str, topic: str, org: str | None = None) -> None:
+    """起草: choose the 文种, give the topic (and issuing organ), compose, wait for the editable draft."""
+    page.get_by_role("tab", name="起草").click()
+    choose(page, "#gw-doctype", doctype)
+    page.fill("#gw-topic textarea", topic)
+    if org is not None:
+        page.fill("#gw-org textarea", org)
+    page.click("#gw-compose")
+    page.wait_for_selector(".gw-para-box textarea")
+
+
 def export_and_download(page, suffix: str, target: Path) -> Path:
     """Click 导出, then download the exported file whose link ends in `suffix`, to `target`."""
     link = f"#gw-exported a[href*='{suffix}']"
@@ -164,12 +175,7 @@ def test_filter_by_doctype_changes_results(page):
 def test_compose_edit_and_export_docx(page, tmp_path):
     from docx import Document
 
-    page.get_by_role("tab", name="起草").click()
-    choose(page, "#gw-doctype", "工作总结")
-    page.fill("#gw-topic textarea", "医德医风建设")
-    page.fill("#gw-org textarea", "某县卫生健康局")
-    page.click("#gw-compose")
-    page.wait_for_selector(".gw-para-box textarea")
+    draft(page, "工作总结", "医德医风建设", "某县卫生健康局")
     status = page.inner_text("#gw-draft-status")
     assert "已生成" in status and "工作总结" in status
     assert page.locator(".gw-source").count() >= 1  # every paragraph shows where it came from
@@ -197,11 +203,7 @@ def test_compose_edit_and_export_docx(page, tmp_path):
 
 def test_draft_structure_edits(page):
     boxes = ".gw-heading-box textarea, .gw-para-box textarea"
-    page.get_by_role("tab", name="起草").click()
-    choose(page, "#gw-doctype", "通知")
-    page.fill("#gw-topic textarea", "煤炭行业管理")
-    page.click("#gw-compose")
-    page.wait_for_selector(".gw-para-box textarea")
+    draft(page, "通知", "煤炭行业管理")
     count = page.locator(boxes).count()
     first_heading = page.locator(".gw-heading-box textarea").first.input_value()
     page.get_by_role("button", name="添加一节").click()  # a heading and an empty paragraph
@@ -220,12 +222,7 @@ def test_draft_shows_sub_headings_marks_and_gaps(page, tmp_path):
     Runs on the fixture's corpus, before the upload tests add documents (they fill the thin section)."""
     from docx import Document
 
-    page.get_by_role("tab", name="起草").click()
-    choose(page, "#gw-doctype", "工作方案")
-    page.fill("#gw-topic textarea", "优化卫生发展环境")
-    page.fill("#gw-org textarea", "某县卫生健康局")
-    page.click("#gw-compose")
-    page.wait_for_selector(".gw-para-box textarea")
+    draft(page, "工作方案", "优化卫生发展环境", "某县卫生健康局")
     assert page.get_by_text("小标题取自：《").count() >= 1  # a precedent sub-heading names its document
     assert page.get_by_label("二级标题").count() >= 1
     assert page.locator(".gw-review").count() >= 1
@@ -388,12 +385,7 @@ def test_draft_check_fix_and_masthead_form(page, tmp_path):
     reaches the exported .docx."""
     from docx import Document
 
-    page.get_by_role("tab", name="起草").click()
-    choose(page, "#gw-doctype", "通知")
-    page.fill("#gw-topic textarea", "煤炭行业管理")
-    page.fill("#gw-org textarea", "某县能源局")
-    page.click("#gw-compose")
-    page.wait_for_selector(".gw-para-box textarea")
+    draft(page, "通知", "煤炭行业管理", "某县能源局")
     page.locator(".gw-para-box textarea").first.fill("其它事项,另行通知。")
     page.get_by_text("版头与版记（可选").click()
     page.fill("#gw-frame-issuer textarea", "某县能源局文件")
