@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.compose import compose, load_templates, unmarked_digits  # noqa: E402
 from assistant.compose import choice, topics  # noqa: E402
 from assistant.compose.slots import fill_slots  # noqa: E402
-from assistant.compose.passages import is_fragment, source_org  # noqa: E402
+from assistant.compose.passages import is_fragment, is_provision, source_org  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.ingest.pipeline import parse_file  # noqa: E402
 from assistant.ingest.roles import role_of_path  # noqa: E402
@@ -134,13 +134,29 @@ def cosine_to_topic(embedder, topic: str, texts: list[str]) -> list[float]:
     return [float(x) for x in np.asarray(embedder.encode(texts), dtype=np.float32) @ q]
 
 
+def draft_material(hit) -> bool:
+    """What the composer may reuse in a narrative 文种: no fragment, no statute provision."""
+    return not is_fragment(hit.text) and not is_provision(hit.text, hit.doctype)
+
+
+def material_hits(index, query: str, n: int, **kw) -> list:
+    """The first n draft-material hits of a search, widening k until n are found (most plain hits of a
+    short topic can be statute articles or fragments)."""
+    k = max(4 * n, 40)
+    while True:
+        hits = index.search(query, k=k, **kw)
+        usable = [h for h in hits if draft_material(h)]
+        if len(usable) >= n or len(hits) < k or k >= index.n:
+            return usable[:max(1, n)]
+        k *= 4
+
+
 def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
     """Texts of the plain top-n topic hits, of the top-n hits that are draft material (not a
-    fragment: short heading-like lines such as 政府工作报告 score high on a short topic), and of n
-    random indexed paragraphs."""
-    hits = index.search(topic, k=max(4 * n, 40))
-    top = [h.text for h in hits[:n]]
-    usable = [h.text for h in hits if not is_fragment(h.text)][:n]
+    fragment: short heading-like lines such as 政府工作报告 score high on a short topic; not a
+    statute's article), and of n random indexed paragraphs."""
+    top = [h.text for h in index.search(topic, k=n)]
+    usable = [h.text for h in material_hits(index, topic, n)]
     rows = rng.sample(range(index.n), min(n, index.n))
     rand = [index.backend.sql("SELECT text FROM paragraphs WHERE row = ?", (r,))[0][0] for r in rows]
     return top, usable, rand
@@ -154,15 +170,13 @@ def role_peers(index, topic: str, outline, n: int) -> list[str]:
 
     roles = {r for s in all_sections(outline.sections) for r in s.roles} | {"开头"}
     roles |= {k for r in list(roles) for k in KINDRED_ROLES.get(r, ())}
-    hits = index.search(topic, k=max(4 * n, 40), filters=Filters(role=tuple(sorted(roles))))
-    return [h.text for h in hits if not is_fragment(h.text)][:max(1, n)]
+    return [h.text for h in material_hits(index, topic, n, filters=Filters(role=tuple(sorted(roles))))]
 
 
 def ceiling_peers(index, topic: str, n: int) -> list[str]:
     """Texts of the n draft-material paragraphs most similar to the topic in the whole index (dense
     similarity alone, near-duplicates collapsed): the most topical n paragraphs any choice could use."""
-    hits = index.search(topic, k=max(4 * n, 40), signals=("dense",))
-    return [h.text for h in hits if not is_fragment(h.text)][:max(1, n)]
+    return [h.text for h in material_hits(index, topic, n, signals=("dense",))]
 
 
 def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) -> tuple[dict, object]:
@@ -201,6 +215,8 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "unmarked_digits": sum(len(unmarked_digits(p.text, USER_YEAR)) for p in everything),
         "marks": sum(len(p.review) for p in chosen),
         "same_doctype": sum(1 for p in chosen if _doctype(index, p.source.doc_id) == doc.doctype),
+        "provisions": sum(is_provision(p.precedent, _doctype(index, p.source.doc_id)) for p in chosen),
+        "top_hit_provisions": sum(is_provision(h.text, h.doctype) for h in index.search(topic, k=len(chosen) or 1)),
         "still_naming": sum(still_naming(index, p, topic) for p in chosen),
         "subheadings": sum(1 for s in all_sections(outline.sections) if s.level == 2),
         "consecutive": consecutive(outline),
@@ -299,6 +315,8 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "without_source": sum(r["without_source"] for r in rows),
         "unmarked_digits": sum(r["unmarked_digits"] for r in rows),
         "same_doctype_share": sum(r["same_doctype"] for r in rows) / max(1, sum(r["paragraphs"] for r in rows)),
+        "provisions": f'{sum(r["provisions"] for r in rows)}/{sum(r["paragraphs"] for r in rows)}',
+        "top_hit_provisions": f'{sum(r["top_hit_provisions"] for r in rows)}/{sum(r["paragraphs"] or 1 for r in rows)}',
         "still_naming_precedent_topic_share": {
             half: sum(r["still_naming"] for r in part) / max(1, sum(r["paragraphs"] for r in part))
             for half, part in (("all", rows), ("tune", rows[0::2]), ("test", rows[1::2]))},

@@ -324,3 +324,33 @@ def test_alternatives_never_take_what_a_later_section_drafts_with(index, templat
 
         assert used(bare) == used(outline), name
         assert any(alts for s in outline.sections for x in (s, *s.subsections) for alts in x.alternatives)
+
+
+def test_statute_provisions_are_cited_not_reused(index, templates, outlines):
+    """A 条例's articles are what plain search ranks first for its own subject, but a 方案 or 报告 does
+    not copy them: no drafted paragraph, alternative or near miss is a provision (passages.is_provision)."""
+    from assistant.compose.passages import is_provision
+
+    topic = "政府信息公开"
+    assert any(is_provision(h.text, h.doctype) for h in index.search(topic, k=5))  # what the check is against
+    made = {name: compose(index, templates, name, topic, ORG, YEAR) for name in ("工作方案", "工作报告")}
+    for outline in (*made.values(), *outlines.values()):
+        stack, reused = list(outline.sections), drafts(outline)
+        while stack:
+            section = stack.pop()
+            reused += section.near_misses
+            stack += section.subsections
+        for p in reused:
+            if p.source:
+                assert not is_provision(p.precedent, doctype_of(index, p.source.doc_id)), (outline.doctype, p.text)
+    assert any(p.source for p in drafts(made["工作方案"], alternatives=False))  # the plan still drew on precedent
+
+
+def test_provision_check():
+    from assistant.compose.passages import is_provision
+
+    assert is_provision("第五条 职工新进用人单位的，当年度年休假天数按剩余日历天数折算。", "办法")
+    assert is_provision("第四十八条 政府信息公开工作主管部门应当定期进行培训。", "通知")  # an article wherever it stands
+    assert is_provision("（一）办理本行政机关的政府信息公开事宜；", "条例")
+    assert not is_provision("第一，坚持稳中求进工作总基调。", "报告")
+    assert not is_provision("全面推进政务公开，提高政府透明度。", "报告")

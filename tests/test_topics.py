@@ -63,6 +63,9 @@ def test_existing_marks_are_not_touched():
     (("强化组织领导，健全工作机构，进行广泛动员",), "强化组织领导，健全工作机构，进行广泛动员"),
     (("主要做法",), None), (("工作要求",), None), (("2012年工作回顾",), None),
     (("第四章 医疗卫生人员",), None), (("保障措施（二十二）加强组织领导",), "加强组织领导"), ((), None),
+    # a document's name parsed as a heading heads no sub-section
+    (("中国人民政治协商会议共同纲领",), None), (("一、政府工作报告",), None), (("贯彻《信访工作条例》",), None),
+    (("努力建设生态文明的美好家园",), "努力建设生态文明的美好家园"),
 ])
 def test_subheading(path, expected):
     assert subheading(path) == expected

@@ -15,6 +15,10 @@ _ENUMERATOR = re.compile(
 _LIST_INTRO = re.compile(r"(如下|以下[^。；]{0,8})[：:。]?\s*$")
 _TRANSITION = re.compile(r"(如下|本方案|本意见|本通知|本报告|本办法)[：:。]?\s*$|(现将|现就|现提出|特制定|现制定)[^。]*[：:。]\s*$")
 _ADDRESSEE = re.compile(r"^各[^。：:；]{0,80}(人民政府|政府|机构|部门|单位|（局）|局|委|办|厅|院|公司|集团|学校|兵团)[：:](?=.{20})")
+# 文种 of binding rules: their paragraphs are provisions to cite (根据《条例》第五条), not narrative a
+# 总结/方案/报告/通知 can reuse — the parser's names (ingest.meta.DOCTYPES)
+NORMATIVE_DOCTYPES = frozenset({"条例", "规定", "细则", "办法", "解释", "法律", "章程", "守则"})
+_ARTICLE = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]{1,6}条")
 _ORG_END = re.compile(r"(人民政府|政府|委员会|办公厅|办公室|局|厅|委|部|署|党委|党组|(?<!医)院)")
 
 
@@ -29,6 +33,12 @@ def is_fragment(text: str, opening: bool = False) -> bool:
     if t.count("、") * 8 > len(t) or "抄送：" in t or re.search(r"印发\s*$|^附件", t):
         return True  # a list of names, or the 版记 (抄送/印发) of a document
     return not re.search(r"[。；！？!?]", t) and len(t) < 60
+
+
+def is_provision(text: str, doctype: str | None) -> bool:
+    """A provision of a law or regulation: any paragraph of a 条例/办法/法…, or one that opens with
+    a 第五条 article number wherever it stands."""
+    return doctype in NORMATIVE_DOCTYPES or bool(_ARTICLE.match(text))
 
 
 def strip_enumerator(text: str) -> str:

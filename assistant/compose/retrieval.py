@@ -5,7 +5,7 @@ BM25 (words + bigrams) with topic + keywords + the section's hint words, and den
 the topic + keywords alone — one query embedding per outline, so composing stays fast on a busy
 CPU. Same-文种 documents and all documents are both searched: the 文种 is a preference among about
 equally topical candidates, not a filter. Paragraphs less similar to the topic than an average indexed paragraph are set
-aside as near misses (an empty section beats an unrelated one). Fragments, list lead-ins, 版记 and —
+aside as near misses (an empty section beats an unrelated one). Fragments, list lead-ins, 版记, statute provisions (passages.is_provision) and —
 except in a closing (今后/让我们/同志们…) — closing formulas are never used."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from assistant.models import Hit
 from assistant.search.engine import Filters
 
 K = 30
-DENSE_K = 60
+# about half of a short topic's plain hits are statute articles or fragments, never used in a draft
+# (benchmarks/compose_bench.py: 57 of 112 top hits are provisions): twice the dense pool keeps as many usable
+DENSE_K = 120
 LEXICAL = ("bm25_words", "bm25_bigrams")
 # Topic first: a section also draws on paragraphs of kindred roles (a 方案's 主要任务 reads like a
 # 总结's 主要做法; untitled 正文 of a 通知 sets out tasks), ranked below its own roles by ROLE_PENALTY.
@@ -81,9 +83,12 @@ class Retriever(Chooser):
                 pool.append(Candidate(hit, self.value(Found(hit, 0.0), cos, place), self.group(hit), cos))
 
     def usable(self, hit: Hit, place: str) -> bool:
-        """Draft material for this place: no fragment; closing formulas and calls to action only at the end."""
+        """Draft material for this place: no fragment, no statute provision (unless the template is of
+        that 文种); closing formulas and calls to action only at the end."""
         if passages.is_fragment(hit.text, opening=place == "opening"):
             return False
+        if passages.is_provision(hit.text, hit.doctype) and hit.doctype not in self.template.match_doctypes:
+            return False  # a statute's article is cited, not reused as a 总结's or 方案's wording
         if place == "closing":
             if not (_CLOSING_CUE.search(hit.text) or is_closing(hit.text)):
                 return False
