@@ -9,11 +9,13 @@ document we compose an outline of its 文种 (总结→工作总结, 方案→�
 - sections filled / sections asking for paragraphs
 - mean topic similarity of the chosen paragraphs (cosine of m3e embeddings), next to peers
   measured in the same run: the plain top hits of a topic search (no roles, no diversity), those
-  of them that are draft material (no fragment), the top draft-material hits within the roles the
+  of them that are draft material (no fragment, no statute provision), the top draft-material hits within the roles the
   outline draws on, the ceiling (the most topical draft-material paragraphs of the whole index by
   topic cosine alone: no roles, no sub-headings, no order — what no choice of as many paragraphs can
   exceed), and random indexed paragraphs — overall and per half (tuning: even positions,
   test: odd positions; `--tolerance` overrides choice.TOPIC_TOLERANCE, to be chosen on the tuning half)
+- the chosen paragraphs' topic cosine minus each peer's per distinct request (文种 + topic), with a
+  95 % bootstrap interval over requests; statute provisions among the chosen and among the plain hits
 - share of the real document's level-1 headings whose role is among the outline's section roles
 - paragraphs reused twice (must be 0), paragraphs without a source (must be 0), digits left
   unmarked after slot filling (must be 0)
@@ -321,6 +323,8 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
             half: sum(r["still_naming"] for r in part) / max(1, sum(r["paragraphs"] for r in part))
             for half, part in (("all", rows), ("tune", rows[0::2]), ("test", rows[1::2]))},
         "by_half": {half: half_summary(part) for half, part in (("tune", rows[0::2]), ("test", rows[1::2]))},
+        "chosen_minus_peer_95ci": {key: paired_interval(rows, key) for key in
+                                   ("topic_cos_top_hits", "topic_cos_top_usable_hits", "topic_cos_ceiling")},
         "subheadings": sum(r["subheadings"] for r in rows),
         "sections_with_gap_note": sum(r.get("gaps", 0) for r in rows),
         "consecutive_paragraphs": sum(r["consecutive"] for r in rows),
@@ -329,6 +333,17 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "first_compose_seconds_incl_model_load": warmup,
         "index_seconds": index_seconds,
     }
+
+
+def paired_interval(rows: list[dict], peer: str, resamples: int = 4000) -> dict:
+    """Mean over distinct requests (文种 + topic; the ten government reports ask the same one) of the
+    chosen paragraphs' mean topic cosine minus the peer's, with a 95 % bootstrap interval over requests."""
+    by_request = {(r["template"], r["topic"]): mean(r["topic_cos"]) - mean(r[peer]) for r in rows if r["topic_cos"]}
+    diffs = np.array(list(by_request.values()))
+    rng = np.random.default_rng(0)
+    boot = rng.choice(diffs, size=(resamples, len(diffs)), replace=True).mean(axis=1)
+    return {"requests": len(diffs), "mean": float(diffs.mean()),
+            "low": float(np.percentile(boot, 2.5)), "high": float(np.percentile(boot, 97.5))}
 
 
 def half_summary(rows: list[dict]) -> dict:

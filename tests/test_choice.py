@@ -54,6 +54,26 @@ def test_a_following_paragraph_wins_only_when_about_as_topical(run):
     assert run.take([far, other], Counter(), count=False, after=first.hit) is other
 
 
+def test_under_a_precedent_sub_heading_the_next_paragraph_continues_it(run, monkeypatch):
+    """A sub-section headed by a precedent's sub-heading goes on with the paragraph that follows in that
+    precedent section (written to develop the heading) while it is on topic — even when another
+    source's paragraph is more topical; a flat section stays topic first."""
+    from assistant.compose.composer import _Filled
+
+    monkeypatch.setattr(run, "offer_next", lambda *a: None)  # no index here: the pool already holds it
+    path = ("一、主要做法", "（一）优化就医环境")
+    for coherent, expected in ((True, "甲#2"), (False, "乙#7")):
+        run.used_ids.clear(), run.used_groups.clear()
+        first = candidate("甲", 1, 1.0, 0.80, path)
+        pool = [candidate("甲", 2, 1.0, 0.70, path), candidate("乙", 7, 1.0, 0.80), candidate("甲", 3, 1.0, 0.79, path)]
+        run.claim(first)
+        filled = _Filled([first], [], [])
+        run.extend(filled, pool, 2, Counter({"甲": 1}), alternatives=0, coherent=coherent)
+        assert [c.hit.para_id for c in filled.chosen] == ["甲#1", expected]
+    run.used_ids.clear(), run.used_groups.clear()
+    assert run.take_next([candidate("甲", 3, 1.0, 0.79, path)], Counter(), candidate("甲", 1, 1.0, 0.8, path).hit) is None
+
+
 def test_take_never_hands_out_a_paragraph_twice(run):
     run.used_ids.clear(), run.used_groups.clear()
     pool = [candidate("甲", 1, 0.9, 0.75), candidate("乙", 1, 0.1, 0.78), candidate("丙", 1, 0.5, 0.60)]

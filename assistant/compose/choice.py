@@ -124,6 +124,16 @@ class Chooser(Pool):
             self.count_use(best.hit)
         return best
 
+    def take_next(self, pool: list[Candidate], in_section: Counter, after: Hit) -> Candidate | None:
+        """The free pool candidate that follows `after` in its precedent section, if any (pool
+        candidates are all on topic); it is marked used at once."""
+        best = next((c for c in pool if follows(after, c.hit) and not self.is_used(c.hit, c.group)), None)
+        if best is not None:
+            self.claim(best)
+            in_section[best.hit.doc_id] += 1
+            self.count_use(best.hit)
+        return best
+
     def best_headed(self, pool: list[Candidate], heads: Counter, seen: set[str]) -> Candidate | None:
         """The most topical free candidate under a new precedent sub-heading (preferences among near-equals)."""
         free = (c for c in pool if not self.is_used(c.hit, c.group)

@@ -138,7 +138,7 @@ class _Run(Retriever):
             self.claim(best)
             self.count_use(best.hit)
             filled.chosen.append(best)
-            self.extend(filled, pool, count, Counter({best.hit.doc_id: 1}))
+            self.extend(filled, pool, count, Counter({best.hit.doc_id: 1}), coherent=True)
             subs.append((best, sub, filled, count))
         if not subs:  # no precedent sub-heading of these roles: a flat section
             filled = self.fill(spec.roles, sum(counts), spec.query)
@@ -201,14 +201,18 @@ class _Run(Retriever):
         return filled
 
     def extend(self, filled: _Filled, pool: list[Candidate], n: int, in_section: Counter, place: str = "",
-               alternatives: int | None = None) -> None:
+               alternatives: int | None = None, coherent: bool = False) -> None:
         """Choose up to n paragraphs in all (the paragraph following the last one in its precedent
-        section is offered with a bonus); the alternatives are chosen later (choose_alternatives)."""
+        section is offered with a bonus; under a precedent's sub-heading — `coherent` — it is taken
+        whenever it is on topic, since it was written to develop that heading); the alternatives are
+        chosen later (choose_alternatives)."""
         alternatives = self.alternatives if alternatives is None else alternatives
         while len(filled.chosen) < n:
             if filled.chosen:
                 self.offer_next(pool, filled.chosen[-1], place)
-            best = self.take(pool, in_section, count=True, after=filled.chosen[-1].hit if filled.chosen else None)
+            after = filled.chosen[-1].hit if filled.chosen else None
+            best = (self.take_next(pool, in_section, after) if coherent and after else None) \
+                or self.take(pool, in_section, count=True, after=after)
             if best is None:
                 break
             filled.chosen.append(best)
