@@ -58,7 +58,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.ingest.pipeline import parse_file  # noqa: E402
 from assistant.ingest.roles import role_of_path  # noqa: E402
 from assistant.search.engine import open_index  # noqa: E402
-from assistant.search.ingest import ingest, list_files, print_progress  # noqa: E402
+from assistant.search.ingest import ingest, list_files, print_progress, remove  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 INDEX = ROOT / "benchmarks" / "out" / "compose_index"
@@ -96,8 +96,14 @@ def build_index() -> float:
     held = {p.resolve() for p in held_out_files()}
     files = [p for p in list_files([CORPUS]) if p.resolve() not in held]
     started = time.perf_counter()
-    report = ingest(files, Settings(index_dir=INDEX), sync=True, progress=print_progress)
+    settings = Settings(index_dir=INDEX)
+    report = ingest(files, settings, sync=True, progress=print_progress)
     print(report.summary(), file=sys.stderr)
+    # sync drops files that vanished from disk, not files left out of the list: a held-out file indexed
+    # by an earlier run (one with a shorter held-out list) is removed explicitly
+    gone, removed = remove([str(p) for p in held], settings)
+    if gone:
+        print(removed.summary(), file=sys.stderr)
     return time.perf_counter() - started
 
 
@@ -174,8 +180,9 @@ def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], lis
     statute's article), and of n random indexed paragraphs."""
     top = [h.text for h in index.search(topic, k=n)]
     usable = [h.text for h in material_hits(index, topic, n)]
-    rows = rng.sample(range(index.n), min(n, index.n))
-    rand = [index.backend.sql("SELECT text FROM paragraphs WHERE row = ?", (r,))[0][0] for r in rows]
+    # the indexed paragraphs (row numbers have gaps once documents were removed)
+    live = [tuple(r) for r in index.backend.sql("SELECT row, text FROM paragraphs WHERE row IS NOT NULL ORDER BY row")]
+    rand = [text for _row, text in rng.sample(live, min(n, len(live)))]
     return top, usable, rand
 
 
