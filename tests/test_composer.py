@@ -354,3 +354,23 @@ def test_provision_check():
     assert is_provision("（一）办理本行政机关的政府信息公开事宜；", "条例")
     assert not is_provision("第一，坚持稳中求进工作总基调。", "报告")
     assert not is_provision("全面推进政务公开，提高政府透明度。", "报告")
+
+
+def test_salutation_check():
+    from assistant.compose.passages import strip_salutation
+
+    assert strip_salutation("各位代表！新征程充满光荣和梦想。") == "新征程充满光荣和梦想。"
+    assert strip_salutation("同志们、朋友们：让我们携起手来。") == "让我们携起手来。"
+    assert strip_salutation("同志们要认清形势。") == "同志们要认清形势。"  # the subject of a sentence stays
+    assert strip_salutation("各位代表！") == "各位代表！"  # nothing else to keep
+
+
+def test_only_a_speech_keeps_the_address_to_the_audience(index, templates):
+    """A 政府工作报告's closing (各位代表！…) may close a 总结, without the address to the deputies."""
+    hits = index.search("各位代表 让我们 奋斗", k=40)
+    assert any(h.text.startswith("各位代表") for h in hits)  # the index has such paragraphs
+    summary = compose(index, templates, "工作总结", "政府自身建设", ORG, YEAR, alternatives=3)
+    speech = compose(index, templates, "讲话稿", "政府自身建设", ORG, YEAR, alternatives=3)
+    assert not any(p.text.startswith(("各位代表", "同志们")) for p in drafts(summary))
+    kept = [p for p in drafts(speech) if p.precedent.startswith("各位代表")]
+    assert all(p.text.startswith("各位代表") for p in kept)

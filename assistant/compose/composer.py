@@ -249,6 +249,8 @@ class _Run(Retriever):
     def draft(self, candidate: Candidate) -> DraftParagraph:
         hit = candidate.hit
         body = passages.strip_enumerator(passages.strip_addressee(hit.text))
+        if "讲话" not in self.template.match_doctypes:  # 各位代表！ belongs to a speech, not a 总结 or 方案
+            body = passages.strip_salutation(body)
         text, review = self.adapt(body, hit)
         return DraftParagraph(text=text, source=self.source_ref(hit), precedent=hit.original or hit.text,
                               review=review, score=round(candidate.value, 4))

@@ -15,6 +15,8 @@ _ENUMERATOR = re.compile(
 _LIST_INTRO = re.compile(r"(如下|以下[^。；]{0,8})[：:。]?\s*$")
 _TRANSITION = re.compile(r"(如下|本方案|本意见|本通知|本报告|本办法)[：:。]?\s*$|(现将|现就|现提出|特制定|现制定)[^。]*[：:。]\s*$")
 _ADDRESSEE = re.compile(r"^各[^。：:；]{0,80}(人民政府|政府|机构|部门|单位|（局）|局|委|办|厅|院|公司|集团|学校|兵团)[：:](?=.{20})")
+# an address to the audience a speech or a 政府工作报告 opens a paragraph with (各位代表！ 同志们：)
+_SALUTATION = re.compile(r"^\s*(?:各位代表|同志们|各位委员|各位领导|女士们、先生们|朋友们)(?:[、，,][^。！!：:]{1,20})?[！!：:，,]\s*")
 # 文种 of binding rules: their paragraphs are provisions to cite (根据《条例》第五条), not narrative a
 # 总结/方案/报告/通知 can reuse — the parser's names (ingest.meta.DOCTYPES)
 NORMATIVE_DOCTYPES = frozenset({"条例", "规定", "细则", "办法", "解释", "法律", "章程", "守则"})
@@ -44,6 +46,11 @@ def is_provision(text: str, doctype: str | None) -> bool:
 def strip_enumerator(text: str) -> str:
     """Drop a leading 一是 / （三） / 1、 / 首先， / a law's 第三十七条 — the paragraph's place in the draft differs."""
     return _ENUMERATOR.sub("", text, count=1).strip()
+
+
+def strip_salutation(text: str) -> str:
+    """Drop a leading address to an audience (各位代表！ / 同志们、朋友们：) — only a speech keeps it."""
+    return _SALUTATION.sub("", text, count=1).strip() or text
 
 
 def strip_addressee(text: str) -> str:
