@@ -27,6 +27,8 @@ document we compose an outline of its 文种 (总结→工作总结, 方案→�
   a tuning half (even positions in the held-out list) and a test half (odd positions)
 - sub-headings: level-2 sections the outlines carry, and paragraphs that follow their
   predecessor in the same precedent section
+- administrative levels: distinct source levels per draft, and the share of chosen paragraphs whose
+  source speaks for another level than most of its draft's
 
 and prints ten slot-filled paragraphs with their marks for hand checking.
 
@@ -244,6 +246,7 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "still_naming": sum(still_naming(index, p, topic) for p in chosen),
         "subheadings": sum(1 for s in all_sections(outline.sections) if s.level == 2),
         "consecutive": consecutive(outline),
+        "levels": source_levels(index, chosen),
         "seconds": seconds,
     }
     return row, outline
@@ -267,6 +270,29 @@ def precedent_topic_of(index, doc_id: str):
 def still_naming(index, paragraph, topic: str) -> bool:
     return topics.still_names(paragraph.text, precedent_topic_of(index, paragraph.source.doc_id),
                               topics.user_topic(topic))
+
+
+def source_levels(index, chosen) -> list[str]:
+    """The administrative level each chosen paragraph's source speaks for (国/省/市/县…, "" unknown)."""
+    from assistant.compose.precedents import Precedents
+    from assistant.models import Hit
+
+    precedents = Precedents(index)
+    return [precedents.info(Hit(doc_id=p.source.doc_id, para_id=p.source.para_id, score=0, title=p.source.title,
+                                heading_path=(), role="", text=p.precedent, original="", source=p.source.source)).level or ""
+            for p in chosen]
+
+
+def off_level_share(rows: list[dict]) -> float:
+    """Share of chosen paragraphs whose source speaks for another level than most of its draft's."""
+    from collections import Counter
+
+    off = total = 0
+    for r in rows:
+        if r["levels"]:
+            top = Counter(r["levels"]).most_common(1)[0][1]
+            off, total = off + len(r["levels"]) - top, total + len(r["levels"])
+    return off / max(1, total)
 
 
 def consecutive(outline) -> int:
@@ -349,6 +375,8 @@ def summary(rows: list[dict], warmup: float, index_seconds: float) -> dict:
         "subheadings": sum(r["subheadings"] for r in rows),
         "sections_with_gap_note": sum(r.get("gaps", 0) for r in rows),
         "consecutive_paragraphs": sum(r["consecutive"] for r in rows),
+        "off_level_share": off_level_share(rows),
+        "levels_per_draft": mean(len(set(r["levels"])) for r in rows if r["levels"]),
         "compose_seconds_median": statistics.median(r["seconds"] for r in rows),
         "compose_seconds_max": max(r["seconds"] for r in rows),
         "first_compose_seconds_incl_model_load": warmup,
