@@ -4,9 +4,10 @@ the section's roles and their kindred roles (KINDRED_ROLES, ranked lower by ROLE
 BM25 (words + bigrams) with topic + keywords + the section's hint words, and dense retrieval with
 the topic + keywords alone — one query embedding per outline, so composing stays fast on a busy
 CPU. Same-文种 documents and all documents are both searched: the 文种 is a preference among about
-equally topical candidates, not a filter. Paragraphs less similar to the topic than an average indexed paragraph are set
-aside as near misses (an empty section beats an unrelated one). Fragments, list lead-ins, 版记, statute provisions (passages.is_provision) and —
-except in a closing (今后/让我们/同志们…) — closing formulas are never used."""
+equally topical candidates, not a filter. Paragraphs less similar to the topic than an average
+indexed paragraph are set aside as near misses (an empty section beats an unrelated one). Fragments,
+list lead-ins, 版记, statute provisions (passages.is_provision) and — except in a closing
+(今后/让我们/同志们…) — closing formulas are never used."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from assistant.models import Hit
 from assistant.search.engine import Filters
 
 K = 30
-# about half of a short topic's plain hits are statute articles or fragments, never used in a draft
-# (benchmarks/compose_bench.py: 57 of 112 top hits are provisions): twice the dense pool keeps as many usable
+# over a third of a short topic's plain hits are statute articles, more are fragments — never used in a draft
+# (benchmarks/compose_bench.py: 59 of 153 top hits are provisions): twice the dense pool keeps as many
+# usable ones (240 chose the same paragraphs as 120)
 DENSE_K = 120
 LEXICAL = ("bm25_words", "bm25_bigrams")
 # Topic first: a section also draws on paragraphs of kindred roles (a 方案's 主要任务 reads like a
