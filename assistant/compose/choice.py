@@ -116,22 +116,21 @@ class Chooser(Pool):
                            lambda c: c.value - SECTION_DOC_PENALTY * in_section[c.hit.doc_id]
                            - OUTLINE_DOC_PENALTY * self.doc_uses[c.hit.doc_id]
                            + CONSECUTIVE_BONUS * follows(after, c.hit) - LEVEL_MIX_PENALTY * self.other_level(c.hit))
-        if best is None:
-            return None
-        self.claim(best)
-        in_section[best.hit.doc_id] += 1
-        if count:
-            self.count_use(best.hit)
-        return best
+        return self.use(best, in_section, count)
 
     def take_next(self, pool: list[Candidate], in_section: Counter, after: Hit) -> Candidate | None:
         """The free pool candidate that follows `after` in its precedent section, if any (pool
         candidates are all on topic); it is marked used at once."""
-        best = next((c for c in pool if follows(after, c.hit) and not self.is_used(c.hit, c.group)), None)
+        return self.use(next((c for c in pool if follows(after, c.hit) and not self.is_used(c.hit, c.group)), None),
+                        in_section, count=True)
+
+    def use(self, best: Candidate | None, in_section: Counter, count: bool) -> Candidate | None:
+        """Mark a taken candidate used: claimed, counted in its section and (drafts, not alternatives) in the outline."""
         if best is not None:
             self.claim(best)
             in_section[best.hit.doc_id] += 1
-            self.count_use(best.hit)
+            if count:
+                self.count_use(best.hit)
         return best
 
     def best_headed(self, pool: list[Candidate], heads: Counter, seen: set[str]) -> Candidate | None:

@@ -134,11 +134,9 @@ class _Run(Retriever):
             sub = subheading(tuple(best.hit.heading_path)) or ""
             seen_heads.add(sub)
             heads[best.hit.doc_id] += 1
-            filled = _Filled([], [], [])
-            self.claim(best)
-            self.count_use(best.hit)
-            filled.chosen.append(best)
-            self.extend(filled, pool, count, Counter({best.hit.doc_id: 1}), coherent=True)
+            in_section: Counter[str] = Counter()
+            filled = _Filled([self.use(best, in_section, count=True)], [], [])
+            self.extend(filled, pool, count, in_section, coherent=True)
             subs.append((best, sub, filled, count))
         if not subs:  # no precedent sub-heading of these roles: a flat section
             filled = self.fill(spec.roles, sum(counts), spec.query)
