@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.compose import compose, load_templates, unmarked_digits  # noqa: E402
 from assistant.compose import choice, topics  # noqa: E402
 from assistant.compose.slots import fill_slots  # noqa: E402
-from assistant.compose.passages import is_fragment, is_provision, source_org  # noqa: E402
+from assistant.compose.passages import is_draft_material, is_provision, source_org  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.ingest.pipeline import parse_file  # noqa: E402
 from assistant.ingest.roles import role_of_path  # noqa: E402
@@ -159,28 +159,23 @@ def cosine_to_topic(embedder, topic: str, texts: list[str]) -> list[float]:
     return [float(x) for x in np.asarray(embedder.encode(texts), dtype=np.float32) @ q]
 
 
-def draft_material(hit) -> bool:
-    """What the composer may reuse in a narrative 文种: no fragment, no statute provision."""
-    return not is_fragment(hit.text) and not is_provision(hit.text, hit.doctype)
-
-
 def material_hits(index, query: str, n: int, **kw) -> list:
     """The first n draft-material hits of a search, widening k until n are found (most plain hits of a
     short topic can be statute articles or fragments)."""
     k = max(4 * n, 40)
     while True:
         hits = index.search(query, k=k, **kw)
-        usable = [h for h in hits if draft_material(h)]
+        usable = [h for h in hits if is_draft_material(h.text, h.doctype)]  # as in a narrative 文种
         if len(usable) >= n or len(hits) < k or k >= index.n:
             return usable[:max(1, n)]
         k *= 4
 
 
-def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
-    """Texts of the plain top-n topic hits, of the top-n hits that are draft material (not a
+def peers(index, topic: str, n: int, rng: random.Random) -> tuple[list, list[str], list[str]]:
+    """The plain top-n topic hits, and texts of the top-n hits that are draft material (not a
     fragment: short heading-like lines such as 政府工作报告 score high on a short topic; not a
     statute's article), and of n random indexed paragraphs."""
-    top = [h.text for h in index.search(topic, k=n)]
+    top = index.search(topic, k=n)
     usable = [h.text for h in material_hits(index, topic, n)]
     # the indexed paragraphs (row numbers have gaps once documents were removed)
     live = [tuple(r) for r in index.backend.sql("SELECT row, text FROM paragraphs WHERE row IS NOT NULL ORDER BY row")]
@@ -230,7 +225,7 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "paragraphs": len(chosen), "alternatives": sum(len(g) for s in all_sections(outline.sections)
                                                        for g in s.alternatives),
         "topic_cos": cosine_to_topic(index.embedder, topic, [p.precedent for p in chosen]),
-        "topic_cos_top_hits": cosine_to_topic(index.embedder, topic, top),
+        "topic_cos_top_hits": cosine_to_topic(index.embedder, topic, [h.text for h in top]),
         "topic_cos_top_usable_hits": cosine_to_topic(index.embedder, topic, usable),
         "topic_cos_top_role_hits": cosine_to_topic(index.embedder, topic, role_peers(index, topic, outline, len(chosen))),
         "topic_cos_ceiling": cosine_to_topic(index.embedder, topic, ceiling_peers(index, topic, len(chosen))),
@@ -242,7 +237,7 @@ def evaluate(index, templates, path: Path, rng: random.Random, fixed: set[str]) 
         "marks": sum(len(p.review) for p in chosen),
         "same_doctype": sum(1 for p in chosen if _doctype(index, p.source.doc_id) == doc.doctype),
         "provisions": sum(is_provision(p.precedent, _doctype(index, p.source.doc_id)) for p in chosen),
-        "top_hit_provisions": sum(is_provision(h.text, h.doctype) for h in index.search(topic, k=len(chosen) or 1)),
+        "top_hit_provisions": sum(is_provision(h.text, h.doctype) for h in top),
         "still_naming": sum(still_naming(index, p, topic) for p in chosen),
         "subheadings": sum(1 for s in all_sections(outline.sections) if s.level == 2),
         "consecutive": consecutive(outline),

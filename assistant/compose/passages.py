@@ -43,6 +43,12 @@ def is_provision(text: str, doctype: str | None) -> bool:
     return doctype in NORMATIVE_DOCTYPES or bool(_ARTICLE.match(text))
 
 
+def is_draft_material(text: str, doctype: str | None, opening: bool = False, doctypes: tuple[str, ...] = ()) -> bool:
+    """Reusable in a draft: no fragment, and no statute provision unless the draft is of its 文种
+    (`doctypes`, the template's match_doctypes) — a statute's article is cited, not reused."""
+    return not is_fragment(text, opening=opening) and (doctype in doctypes or not is_provision(text, doctype))
+
+
 def strip_enumerator(text: str) -> str:
     """Drop a leading 一是 / （三） / 1、 / 首先， / a law's 第三十七条 — the paragraph's place in the draft differs."""
     return _ENUMERATOR.sub("", text, count=1).strip()

@@ -87,10 +87,8 @@ class Retriever(Chooser):
     def usable(self, hit: Hit, place: str) -> bool:
         """Draft material for this place: no fragment, no statute provision (unless the template is of
         that 文种); closing formulas and calls to action only at the end."""
-        if passages.is_fragment(hit.text, opening=place == "opening"):
+        if not passages.is_draft_material(hit.text, hit.doctype, place == "opening", self.template.match_doctypes):
             return False
-        if passages.is_provision(hit.text, hit.doctype) and hit.doctype not in self.template.match_doctypes:
-            return False  # a statute's article is cited, not reused as a 总结's or 方案's wording
         if place == "closing":
             if not (_CLOSING_CUE.search(hit.text) or is_closing(hit.text)):
                 return False
