@@ -57,8 +57,9 @@ def outlines(index, templates):
     }
 
 
-def drafts(outline, alternatives=True):
-    """Every DraftParagraph of an outline (opening, sections and sub-sections, alternatives, closing)."""
+def drafts(outline, alternatives=True, near_misses=False):
+    """Every DraftParagraph of an outline (opening, sections and sub-sections, alternatives, closing;
+    with `near_misses`, the near misses offered beside a gap too)."""
     out = list(outline.opening) + list(outline.closing)
     stack = list(outline.sections)
     while stack:
@@ -66,6 +67,8 @@ def drafts(outline, alternatives=True):
         out += section.paragraphs
         if alternatives:
             out += [p for alts in section.alternatives for p in alts]
+        if near_misses:
+            out += section.near_misses
         stack += section.subsections
     return out
 
@@ -335,12 +338,7 @@ def test_statute_provisions_are_cited_not_reused(index, templates, outlines):
     assert any(is_provision(h.text, h.doctype) for h in index.search(topic, k=5))  # what the check is against
     made = {name: compose(index, templates, name, topic, ORG, YEAR) for name in ("工作方案", "工作报告")}
     for outline in (*made.values(), *outlines.values()):
-        stack, reused = list(outline.sections), drafts(outline)
-        while stack:
-            section = stack.pop()
-            reused += section.near_misses
-            stack += section.subsections
-        for p in reused:
+        for p in drafts(outline, near_misses=True):
             if p.source:
                 assert not is_provision(p.precedent, doctype_of(index, p.source.doc_id)), (outline.doctype, p.text)
     assert any(p.source for p in drafts(made["工作方案"], alternatives=False))  # the plan still drew on precedent
